@@ -1,0 +1,1 @@
+"""The MSP Assistant's own package: content, feedback, storage, reports, NLP, web, CLI."""

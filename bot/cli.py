@@ -1,0 +1,277 @@
+"""`msp-bot`: every project command, so the Makefile stays a list of steps."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import List, Optional
+
+from bot import config
+
+ROOT = config.PROJECT_ROOT
+MODELS_DIR = ROOT / "models"
+MODEL_NAME = "msp"
+
+
+def _env(settings: config.Settings) -> dict:
+    """The environment every Rasa process gets: endpoints.yml reads it."""
+    env = os.environ.copy()
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        PYTHONWARNINGS=env.get("PYTHONWARNINGS", "ignore"),
+        ACTION_ENDPOINT_URL=settings.action_endpoint,
+        TRACKER_DATABASE_URL=settings.tracker_database_url,
+        DATABASE_URL=settings.database_url,
+        RASA_API_TOKEN=settings.api_token,
+    )
+    return env
+
+
+def _rasa(args: List[str]) -> List[str]:
+    return [sys.executable, "-m", "bot.rasa_entry", *args]
+
+
+def _run_rasa(args: List[str], settings: config.Settings) -> int:
+    return subprocess.call(_rasa(args), cwd=ROOT, env=_env(settings))
+
+
+def latest_model() -> Optional[Path]:
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+# -- setup steps -----------------------------------------------------------
+def cmd_init_env(_args) -> int:
+    if config.ensure_env_file():
+        print("Wrote .env from .env.example with a new random RASA_API_TOKEN.", flush=True)
+    return 0
+
+
+def cmd_build_data(_args) -> int:
+    from bot.content.training_data import write_training_data
+
+    for path in write_training_data(ROOT / "data"):
+        print(f"Wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def cmd_build_nlp(_args) -> int:
+    from bot.nlp.pipeline import save_pipeline
+
+    print(f"Built the spaCy pipeline in {save_pipeline().relative_to(ROOT)}")
+    return 0
+
+
+def cmd_migrate(_args) -> int:
+    from bot.store import migrate
+
+    migrate(config.load_settings().database_url)
+    return 0
+
+
+def cmd_train(args) -> int:
+    settings = config.load_settings()
+    cmd = ["train", "--fixed-model-name", MODEL_NAME, "--out", str(MODELS_DIR)]
+    if args.force:
+        cmd.append("--force")
+    code = _run_rasa(cmd, settings)
+    if code == 0 and (MODELS_DIR / f"{MODEL_NAME}.tar.gz").exists():
+        (MODELS_DIR / f"{MODEL_NAME}.tar.gz").touch()  # Make sees it is up to date
+    return code
+
+
+def cmd_validate(_args) -> int:
+    return _run_rasa(["data", "validate", "--fail-on-warnings"], config.load_settings())
+
+
+def cmd_test_stories(_args) -> int:
+    settings = config.load_settings()
+    with _action_server(settings):
+        return _run_rasa(
+            [
+                "test", "core",
+                "--stories", "tests/stories",
+                "--model", str(latest_model()),
+                "--endpoints", "endpoints.yml",
+                "--out", "results",
+                "--fail-on-prediction-errors",
+            ],
+            settings,
+        )
+
+
+# -- servers ---------------------------------------------------------------
+class _action_server:
+    """The action server as a child process, bound to ACTION_HOST (127.0.0.1)."""
+
+    def __init__(self, settings: config.Settings):
+        self.settings = settings
+        self.process: Optional[subprocess.Popen] = None
+
+    def __enter__(self) -> subprocess.Popen:
+        env = _env(self.settings)
+        env["SANIC_HOST"] = self.settings.action_host  # rasa_sdk binds to this
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.settings.action_port)],
+            cwd=ROOT,
+            env=env,
+        )
+        _wait_for(f"http://{self.settings.action_host}:{self.settings.action_port}/health", self.process, 60)
+        return self.process
+
+    def __exit__(self, *exc) -> None:
+        _stop(self.process)
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout: float, headers: dict = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"A server stopped while starting (exit code {process.returncode}).")
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.5)
+    raise SystemExit(f"Timed out waiting for {url}")
+
+
+def _stop(process: Optional[subprocess.Popen]) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()  # Sanic shuts down cleanly on SIGTERM
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C or SIGTERM stops the servers, even when started in the background
+    (where a shell makes the process ignore SIGINT)."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def cmd_run(_args) -> int:
+    """Both servers; Ctrl-C (or SIGTERM) stops both."""
+    config.ensure_env_file()
+    settings = config.load_settings()
+    if not settings.api_token or settings.api_token == config.TOKEN_PLACEHOLDER:
+        raise SystemExit("RASA_API_TOKEN is not set in .env: the HTTP API needs a token.")
+    from bot.store import migrate
+
+    migrate(settings.database_url)
+    model = latest_model()
+    if model is None:
+        if cmd_train(argparse.Namespace(force=False)) != 0:
+            return 1
+        model = latest_model()
+    _stop_on_signals()
+    rasa: Optional[subprocess.Popen] = None
+    try:
+        with _action_server(settings):
+            rasa = subprocess.Popen(
+                _rasa(
+                    [
+                        "run", "--enable-api",
+                        "--interface", settings.rasa_host,
+                        "--port", str(settings.rasa_port),
+                        "--model", str(model),
+                        "--endpoints", "endpoints.yml",
+                        "--credentials", "credentials.yml",
+                    ],
+                ),
+                cwd=ROOT,
+                env=_env(settings),
+            )
+            base = f"http://{settings.rasa_host}:{settings.rasa_port}"
+            _wait_for(f"{base}/status?token={settings.api_token}", rasa, 180)
+            print(
+                "\nThe MSP Assistant is running.\n"
+                f"  REST:  POST {base}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}}\n"
+                f"  API:   {base}/status?token=<RASA_API_TOKEN from .env>\n"
+                "  Shell: make shell (in another terminal)\n"
+                "Press Ctrl-C to stop both servers.\n",
+                flush=True,
+            )
+            return rasa.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(rasa)
+
+
+def cmd_actions(_args) -> int:
+    settings = config.load_settings()
+    _stop_on_signals()
+    try:
+        with _action_server(settings) as process:
+            return process.wait()
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_shell(_args) -> int:
+    settings = config.load_settings()
+    from bot.store import migrate
+
+    migrate(settings.database_url)
+    with _action_server(settings):
+        return _run_rasa(["shell", "--model", str(latest_model()), "--endpoints", "endpoints.yml"], settings)
+
+
+def cmd_export(args) -> int:
+    from bot.store.export import export_sessions
+
+    return export_sessions(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="msp-bot", description="The MSP Assistant's commands.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    simple = {
+        "init-env": (cmd_init_env, "write .env from .env.example with a random API token"),
+        "build-data": (cmd_build_data, "write Rasa training data and responses from bot/content"),
+        "build-nlp": (cmd_build_nlp, "build the project's spaCy pipeline"),
+        "migrate": (cmd_migrate, "apply database migrations"),
+        "validate": (cmd_validate, "rasa data validate --fail-on-warnings"),
+        "test-stories": (cmd_test_stories, "run the test stories with --fail-on-prediction-errors"),
+        "run": (cmd_run, "start the action server and the Rasa server"),
+        "actions": (cmd_actions, "start the action server only"),
+        "shell": (cmd_shell, "talk to the assistant in this terminal"),
+    }
+    for name, (func, help_text) in simple.items():
+        sub.add_parser(name, help=help_text).set_defaults(func=func)
+    train = sub.add_parser("train", help="train the model (skipped by Rasa when nothing changed)")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_train)
+    export = sub.add_parser("export", help="write feedback sessions as CSV or JSON")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--since", help="YYYY-MM-DD, sessions started on or after")
+    export.add_argument("--until", help="YYYY-MM-DD, sessions started before")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

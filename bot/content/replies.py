@@ -1,0 +1,78 @@
+"""What the assistant says about guidance, composed from the content.
+
+Actions call these and send what comes back; the wording lives in the
+content files, the rules about choosing it live here.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, Iterable, List, Optional
+
+import yaml
+
+from bot.content import CONTENT_DIR, Guidance, guidance
+
+MAX_SUGGESTIONS = 3
+UNSURE_TEXT = "Sorry, I'm not sure what you're asking. Did you mean one of these?"
+REPHRASE_TEXT = 'If not, please rephrase, or say "what can you do".'
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[dict] = field(default_factory=list)
+    topic: Optional[str] = None  # the guidance topic answered, for follow-ups
+
+
+def topic_payload(topic_id: str) -> str:
+    return "/guidance" + json.dumps({"topic": topic_id})
+
+
+@lru_cache(maxsize=1)
+def intent_labels() -> Dict[str, dict]:
+    return yaml.safe_load((CONTENT_DIR / "intents.yml").read_text(encoding="utf-8"))
+
+
+def answer(topic_id: str, content: Guidance = None) -> Reply:
+    """The answer, its source line, and up to three related topics as buttons."""
+    content = content or guidance()
+    topic = content.topic(topic_id)
+    buttons = [{"title": content.topic(r).title, "payload": topic_payload(r)} for r in topic.related]
+    return Reply(text=f"{topic.answer}\n\n{content.source_line(topic_id)}", buttons=buttons, topic=topic_id)
+
+
+def suggestions(
+    intent_ranking: Iterable[dict], topic_ranking: Iterable[dict], content: Guidance = None
+) -> Reply:
+    """ "Did you mean ...?" with the closest guidance topics and intents, best first.
+
+    A topic's score is its selector confidence times the confidence that the
+    message is a guidance question at all, so both rankings compare.
+    """
+    content = content or guidance()
+    labels = intent_labels()
+    intent_ranking = list(intent_ranking)
+    guidance_weight = next((i.get("confidence", 0.0) for i in intent_ranking if i.get("name") == "guidance"), 1.0)
+    candidates = []
+    for item in topic_ranking:
+        topic_id = item.get("topic")
+        if topic_id in content.topics:
+            score = item.get("confidence", 0.0) * guidance_weight
+            candidates.append((score, content.topic(topic_id).title, topic_payload(topic_id)))
+    for item in intent_ranking:
+        label = labels.get(item.get("name"))
+        if label:
+            candidates.append((item.get("confidence", 0.0), label["title"], label["payload"]))
+    candidates.sort(key=lambda c: -c[0])
+    buttons, seen = [], set()
+    for _, title, payload in candidates:
+        if payload not in seen:
+            seen.add(payload)
+            buttons.append({"title": title, "payload": payload})
+        if len(buttons) == MAX_SUGGESTIONS:
+            break
+    if not buttons:  # nothing close: offer the menu
+        buttons.append({"title": labels["ask_capabilities"]["title"], "payload": labels["ask_capabilities"]["payload"]})
+    return Reply(text=f"{UNSURE_TEXT} {REPHRASE_TEXT}", buttons=buttons)

@@ -1,0 +1,117 @@
+"""Two small NLU components around Rasa's ResponseSelector.
+
+- GuidanceTopicResolver: a topic button (`/guidance{"topic": "x"}`) answers
+  that topic for certain, and a single principle named in the question (found
+  by the spaCy EntityRuler) wins over the selector's guess among principles.
+- GuidanceAwareFallbackClassifier: Rasa's FallbackClassifier, which also
+  falls back when the ResponseSelector itself is unsure. The selector has no
+  threshold of its own (rasa issue 9751), so without this a guidance question
+  with a confident intent but a guessed answer would be answered wrongly.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.content import Guidance, guidance
+
+RETRIEVAL_INTENT = "guidance"
+PRINCIPLE_ENTITY = "principle"
+_TOPIC_PAYLOAD = re.compile(r"^\s*/" + RETRIEVAL_INTENT + r"\s*(\{.*\})\s*$", re.S)
+
+
+def _selection(message: Message) -> Optional[dict]:
+    return (message.get("response_selector") or {}).get(RETRIEVAL_INTENT)
+
+
+def _select(selection: dict, topic_id: str, confidence: float) -> None:
+    key = f"{RETRIEVAL_INTENT}/{topic_id}"
+    selection["response"].update(
+        intent_response_key=key,
+        utter_action=f"utter_{key}",
+        confidence=confidence,
+        responses=[],
+    )
+
+
+def payload_topic(text: str) -> Optional[str]:
+    match = _TOPIC_PAYLOAD.match(text or "")
+    if not match:
+        return None
+    try:
+        topic = json.loads(match.group(1)).get("topic")
+    except (ValueError, AttributeError):
+        return None
+    return topic if isinstance(topic, str) else None
+
+
+def resolve_topic(
+    content: Guidance, selected: Optional[str], confidence: float, principles: List[str], threshold: float
+) -> Optional[str]:
+    """The principle topic to answer instead of the selector's choice, if any."""
+    named = {t.id for t in (content.topic_for_principle(p) for p in principles) if t}
+    if len(named) != 1:
+        return None
+    (principle_topic,) = named
+    chosen = content.topics.get(selected or "")
+    if chosen is None or confidence < threshold or chosen.principle or chosen.id == "six_principles":
+        return principle_topic
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class GuidanceTopicResolver(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"threshold": 0.45}
+
+    def __init__(self, config: Dict[Text, Any], content: Guidance) -> None:
+        self.threshold = config["threshold"]
+        self.content = content
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
+    ) -> "GuidanceTopicResolver":
+        return cls(config, guidance())
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            selection = _selection(message)
+            if not selection or "response" not in selection:
+                continue
+            topic = payload_topic(message.get("text"))
+            if topic in self.content.topics:
+                _select(selection, topic, 1.0)
+                continue
+            response = selection["response"]
+            selected = (response.get("intent_response_key") or "").split("/", 1)[-1]
+            principles = [e["value"] for e in message.get("entities") or [] if e.get("entity") == PRINCIPLE_ENTITY]
+            override = resolve_topic(self.content, selected, float(response.get("confidence") or 0), principles, self.threshold)
+            if override:
+                _select(selection, override, max(float(response.get("confidence") or 0), self.threshold))
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class GuidanceAwareFallbackClassifier(FallbackClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**FallbackClassifier.get_default_config(), "response_selector_threshold": 0.45}
+
+    def _should_fallback(self, message: Message) -> bool:
+        if super()._should_fallback(message):
+            return True
+        if (message.get("intent") or {}).get("name") != RETRIEVAL_INTENT:
+            return False
+        selection = _selection(message) or {}
+        confidence = float((selection.get("response") or {}).get("confidence") or 0)
+        return confidence < self.component_config["response_selector_threshold"]

@@ -1,0 +1,43 @@
+"""Start Rasa's own command line with two fixes applied in-process.
+
+- The API token comes from the environment, not argv, so it never shows in
+  `ps` or shell history.
+- Rasa warns that the retrieval intent `guidance` is "duplicated across
+  domain files" whenever a retrieval intent is listed in domain.yml, which
+  its own story reader requires: a false alarm, silenced for that intent only.
+- `rasa shell` under uvloop breaks prompt_toolkit (rasa issue 11575): for
+  the shell, uvloop is made unimportable so Sanic falls back to asyncio.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+
+DUPLICATE_RETRIEVAL_INTENT = r"The following duplicated intents have been found across multiple domain files: guidance\s"
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    command = args[0] if args else ""
+    if command == "shell":
+        sys.modules["uvloop"] = None  # type: ignore[assignment]
+    token = os.environ.get("RASA_API_TOKEN")
+    if command in ("run", "shell") and "--enable-api" in args and token and "--auth-token" not in args:
+        args += ["--auth-token", token]
+    sys.argv = ["rasa", *args]
+    import rasa.__main__ as rasa_cli
+
+    configure = rasa_cli.configure_logging_and_warnings
+
+    def configure_then_silence(*a, **kw):
+        configure(*a, **kw)  # resets the warning filters, so ours goes after it
+        warnings.filterwarnings("ignore", message=DUPLICATE_RETRIEVAL_INTENT)
+
+    rasa_cli.configure_logging_and_warnings = configure_then_silence
+    rasa_cli.main()
+
+
+if __name__ == "__main__":
+    main()

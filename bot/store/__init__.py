@@ -1,0 +1,15 @@
+"""Storage: SQLAlchemy models, migrations and the repository that owns transactions."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.store.db import migrate, session_factory
+from bot.store.repository import EXPORT_FIELDS, FeedbackRepository, UnknownSession
+
+__all__ = ["EXPORT_FIELDS", "FeedbackRepository", "UnknownSession", "migrate", "repository_for"]
+
+
+@lru_cache(maxsize=8)
+def repository_for(url: str) -> FeedbackRepository:
+    """The repository for a database, created once per process."""
+    return FeedbackRepository(session_factory(url))

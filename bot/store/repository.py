@@ -1,0 +1,244 @@
+"""The only door to stored feedback. It owns transactions: each public method
+is one unit of work that commits or rolls back whole; callers never see a
+SQLAlchemy session."""
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Iterable, Iterator, List, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.models import (
+    ACHIEVED,
+    ANSWER_VALUES,
+    OUTCOMES_ASKED,
+    QUESTION_KEYS,
+    RESPONDENTS,
+    RISK_RESULTS,
+    AuditEntry,
+    DesiredOutcome,
+    FeedbackAnswer,
+    FeedbackSession,
+)
+
+
+class UnknownSession(LookupError):
+    """No feedback session with that id."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _as_utc(value: Optional[datetime]) -> Optional[datetime]:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _check(value: Optional[str], allowed: Sequence[str], what: str) -> None:
+    if value is not None and value not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+class FeedbackRepository:
+    def __init__(self, sessions: sessionmaker):
+        self._sessions = sessions
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @staticmethod
+    def _get(session: Session, session_id: str) -> FeedbackSession:
+        found = session.get(FeedbackSession, session_id)
+        if found is None:
+            raise UnknownSession(session_id)
+        return found
+
+    # -- sessions -----------------------------------------------------------
+    def open_session(self, conversation_id: str, case_ref: str) -> str:
+        """The draft for this case (a resumed conversation), or a new one."""
+        with self._unit_of_work() as session:
+            draft = session.execute(
+                select(FeedbackSession)
+                .where(FeedbackSession.case_ref == case_ref, FeedbackSession.status == "draft")
+                .order_by(FeedbackSession.started_at.desc())
+            ).scalars().first()
+            if draft is not None:
+                draft.conversation_id = conversation_id
+                draft.updated_at = utcnow()
+                return draft.id
+            now = utcnow()
+            new = FeedbackSession(
+                id=str(uuid.uuid4()),
+                conversation_id=conversation_id,
+                case_ref=case_ref,
+                status="draft",
+                started_at=now,
+                updated_at=now,
+                disclosure_flag=False,
+            )
+            session.add(new)
+            return new.id
+
+    def update_session(self, session_id: str, **fields) -> None:
+        """Set respondent, outcomes_asked, risk_result or other_comments."""
+        allowed = {
+            "respondent": RESPONDENTS,
+            "outcomes_asked": OUTCOMES_ASKED,
+            "risk_result": RISK_RESULTS,
+            "other_comments": None,
+        }
+        for name, value in fields.items():
+            if name not in allowed:
+                raise ValueError(f"{name} is not a session field")
+            if allowed[name] is not None:
+                _check(value, allowed[name], name)
+        with self._unit_of_work() as session:
+            found = self._get(session, session_id)
+            for name, value in fields.items():
+                setattr(found, name, value)
+            found.updated_at = utcnow()
+
+    def record_answer(self, session_id: str, question_key: str, value: str, comment: Optional[str] = None) -> None:
+        """Store one closing answer; a repeat replaces it, never duplicates it."""
+        _check(question_key, QUESTION_KEYS, "question_key")
+        _check(value, ANSWER_VALUES, "value")
+        for attempt in range(2):
+            try:
+                with self._unit_of_work() as session:
+                    found = self._get(session, session_id)
+                    now = utcnow()
+                    row = session.execute(
+                        select(FeedbackAnswer).where(
+                            FeedbackAnswer.session_id == session_id,
+                            FeedbackAnswer.question_key == question_key,
+                        )
+                    ).scalars().first()
+                    if row is None:
+                        session.add(
+                            FeedbackAnswer(
+                                session_id=session_id,
+                                question_key=question_key,
+                                value=value,
+                                comment=comment,
+                                answered_at=now,
+                            )
+                        )
+                    else:
+                        row.value, row.comment, row.answered_at = value, comment, now
+                    found.updated_at = now
+                return
+            except IntegrityError:
+                # A concurrent retry inserted the same answer first: update it.
+                if attempt:
+                    raise
+
+    def set_outcomes(self, session_id: str, outcomes: Iterable[dict]) -> None:
+        """Replace the desired outcomes: dicts of outcome, own_words, achieved."""
+        outcomes = list(outcomes)
+        for item in outcomes:
+            _check(item.get("achieved"), ACHIEVED, "achieved")
+        with self._unit_of_work() as session:
+            found = self._get(session, session_id)
+            found.outcomes.clear()
+            session.flush()
+            for position, item in enumerate(outcomes):
+                found.outcomes.append(
+                    DesiredOutcome(
+                        position=position,
+                        outcome=item["outcome"],
+                        own_words=item.get("own_words"),
+                        achieved=item.get("achieved"),
+                    )
+                )
+            found.updated_at = utcnow()
+
+    def flag_disclosure(self, session_id: str) -> None:
+        with self._unit_of_work() as session:
+            found = self._get(session, session_id)
+            found.disclosure_flag = True
+            found.updated_at = utcnow()
+
+    def complete(self, session_id: str) -> None:
+        """Mark completed; completing twice keeps the first completion time."""
+        with self._unit_of_work() as session:
+            found = self._get(session, session_id)
+            if found.status != "completed":
+                found.status = "completed"
+                found.completed_at = utcnow()
+                found.updated_at = found.completed_at
+
+    # -- reading ------------------------------------------------------------
+    def get(self, session_id: str) -> dict:
+        with self._unit_of_work() as session:
+            return _export_row(self._get(session, session_id))
+
+    def export(self, since: Optional[datetime] = None, until: Optional[datetime] = None) -> List[dict]:
+        """One dict per session started in [since, until), oldest first."""
+        query = select(FeedbackSession).order_by(FeedbackSession.started_at, FeedbackSession.id)
+        if since is not None:
+            query = query.where(FeedbackSession.started_at >= since)
+        if until is not None:
+            query = query.where(FeedbackSession.started_at < until)
+        with self._unit_of_work() as session:
+            return [_export_row(found) for found in session.execute(query).scalars()]
+
+    def audit(self, actor: str, action: str, detail: str, rows: int) -> None:
+        with self._unit_of_work() as session:
+            session.add(AuditEntry(at=utcnow(), actor=actor, action=action, detail=detail, rows=rows))
+
+    def audit_log(self) -> List[dict]:
+        with self._unit_of_work() as session:
+            entries = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+            return [
+                {"at": _as_utc(e.at), "actor": e.actor, "action": e.action, "detail": e.detail, "rows": e.rows}
+                for e in entries
+            ]
+
+
+EXPORT_FIELDS = (
+    ["case_ref", "respondent", "status", "started_at", "completed_at", "outcomes_asked", "outcomes"]
+    + list(QUESTION_KEYS)
+    + [f"{key}_comment" for key in QUESTION_KEYS]
+    + ["risk_result", "other_comments", "disclosure_flag"]
+)
+
+
+def _export_row(found: FeedbackSession) -> dict:
+    answers = {a.question_key: a for a in found.answers}
+    row = {
+        "case_ref": found.case_ref,
+        "respondent": found.respondent,
+        "status": found.status,
+        "started_at": _as_utc(found.started_at),
+        "completed_at": _as_utc(found.completed_at),
+        "outcomes_asked": found.outcomes_asked,
+        "outcomes": [
+            {"outcome": o.outcome, "own_words": o.own_words, "achieved": o.achieved} for o in found.outcomes
+        ],
+    }
+    for key in QUESTION_KEYS:
+        row[key] = answers[key].value if key in answers else None
+    for key in QUESTION_KEYS:
+        row[f"{key}_comment"] = answers[key].comment if key in answers else None
+    row.update(
+        risk_result=found.risk_result,
+        other_comments=found.other_comments,
+        disclosure_flag=bool(found.disclosure_flag),
+    )
+    return row

@@ -1,0 +1,56 @@
+"""Shared fixtures: a fresh database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL comes from TEST_POSTGRES_URL (CI sets it to the server on
+127.0.0.1:5432). Without it those tests are skipped, unless
+MSP_REQUIRE_POSTGRES=1 (CI), where a missing PostgreSQL is a failure.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.store import migrate
+from bot.store.db import session_factory
+from bot.store.repository import FeedbackRepository
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("MSP_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_schema_url():
+    """A throwaway schema in the test database, so runs never see each other."""
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("MSP_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+        pytest.skip("TEST_POSTGRES_URL not set")
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return admin, schema, f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'msp.db'}"
+        migrate(url)
+        yield url
+        session_factory(url).kw["bind"].dispose()
+        return
+    admin, schema, url = _postgres_schema_url()
+    migrate(url)
+    yield url
+    session_factory(url).kw["bind"].dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def repo(database_url) -> FeedbackRepository:
+    return FeedbackRepository(session_factory(database_url))
