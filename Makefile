@@ -71,7 +71,7 @@ test: setup
 	$(MSP) test-stories
 
 bench-nlu: setup
-	$(MSP) bench-nlu
+	$(BIN)/python bench/nlu.py
 
 clean:
 	rm -rf models results var/spacy .rasa $(GENERATED)

@@ -1,7 +1,7 @@
 """Reading what NLU found in the latest message, in one place."""
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 from rasa_sdk import Tracker
 
@@ -19,3 +19,17 @@ def topic_ranking(tracker: Tracker) -> List[dict]:
 
 def intent_ranking(tracker: Tracker) -> List[dict]:
     return list(tracker.latest_message.get("intent_ranking") or [])
+
+
+def last_guidance_topic(tracker: Tracker) -> Optional[str]:
+    """The topic of the most recent guidance answer: a retrieval response
+    (utter_guidance/<topic>) or a follow-up that set the guidance_topic slot."""
+    prefix = f"utter_{RETRIEVAL_INTENT}/"
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            utter_action = (event.get("metadata") or {}).get("utter_action") or ""
+            if utter_action.startswith(prefix):
+                return utter_action[len(prefix):]
+        elif event.get("event") == "slot" and event.get("name") == "guidance_topic" and event.get("value"):
+            return event["value"]
+    return None

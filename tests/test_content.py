@@ -72,7 +72,7 @@ def _write(tmp_path, topics, sources=None):
 
 
 def _topic(**over):
-    base = {"id": "a", "title": "A", "answer": "An answer.", "source": "s", "examples": ["what is a"]}
+    base = {"id": "a", "title": "A", "answer": "An answer.", "simpler": "Simply.", "source": "s", "examples": ["what is a"]}
     base.update(over)
     return base
 

@@ -67,7 +67,7 @@ def _normalise(text: str) -> str:
 
 
 def _check_topic(raw: dict, sources: Dict[str, str]) -> Topic:
-    missing = [k for k in ("id", "title", "answer", "source", "examples") if not raw.get(k)]
+    missing = [k for k in ("id", "title", "answer", "simpler", "source", "examples") if not raw.get(k)]
     if missing:
         raise ContentError(f"topic {raw.get('id', '?')}: missing {', '.join(missing)}")
     if raw["source"] not in sources:

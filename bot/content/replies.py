@@ -76,3 +76,34 @@ def suggestions(
     if not buttons:  # nothing close: offer the menu
         buttons.append({"title": labels["ask_capabilities"]["title"], "payload": labels["ask_capabilities"]["payload"]})
     return Reply(text=f"{UNSURE_TEXT} {REPHRASE_TEXT}", buttons=buttons)
+
+
+FOLLOW_UPS = ("more", "example", "simpler", "next")
+NO_TOPIC_TEXT = 'Which topic do you mean? Ask me a question, or say "what can you do".'
+
+
+def follow_up(kind: str, topic_id: Optional[str], content: Guidance = None) -> Reply:
+    """"Tell me more", "give me an example", "say it more simply" or "the next
+    one" about the last topic answered. Every reply still names its source."""
+    content = content or guidance()
+    if kind not in FOLLOW_UPS:
+        raise ValueError(kind)
+    if topic_id not in content.topics:
+        labels = intent_labels()
+        return Reply(text=NO_TOPIC_TEXT, buttons=[dict(labels["ask_capabilities"])])
+    topic = content.topic(topic_id)
+    if kind == "next":
+        if topic.next:
+            return answer(topic.next, content)
+        return Reply(
+            text=f"{topic.title} is the last in its list. Here are related topics.",
+            buttons=answer(topic_id, content).buttons,
+            topic=topic_id,
+        )
+    text = {"more": topic.more, "example": topic.example, "simpler": topic.simpler}[kind]
+    buttons = answer(topic_id, content).buttons
+    if not text:
+        missing = {"more": "more detail", "example": "an example", "simpler": "a simpler version"}[kind]
+        text = f"I don't have {missing} on {topic.title.lower()}. These related topics may help."
+        return Reply(text=text, buttons=buttons, topic=topic_id)
+    return Reply(text=f"{' '.join(text.split())}\n\n{content.source_line(topic_id)}", buttons=buttons, topic=topic_id)

@@ -4,9 +4,11 @@
   that topic for certain, and a single principle named in the question (found
   by the spaCy EntityRuler) wins over the selector's guess among principles.
 - GuidanceAwareFallbackClassifier: Rasa's FallbackClassifier, which also
-  falls back when the ResponseSelector itself is unsure. The selector has no
-  threshold of its own (rasa issue 9751), so without this a guidance question
-  with a confident intent but a guessed answer would be answered wrongly.
+  falls back when the ResponseSelector itself is unsure (the selector has no
+  threshold of its own, rasa issue 9751, so a guidance question with a
+  confident intent but a guessed answer would be answered wrongly), and when
+  not one word of the message was seen in training: DIET is often very
+  confident about gibberish ("flibber quonk" -> thank, 0.98).
 """
 from __future__ import annotations
 
@@ -105,10 +107,19 @@ class GuidanceTopicResolver(GraphComponent):
 class GuidanceAwareFallbackClassifier(FallbackClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**FallbackClassifier.get_default_config(), "response_selector_threshold": 0.45}
+        return {
+            **FallbackClassifier.get_default_config(),
+            "response_selector_threshold": 0.45,
+            # alias of the word-level CountVectorsFeaturizer in config.yml
+            "known_words_featurizer": "word_counts",
+        }
+
+    def _no_known_words(self, message: Message) -> bool:
+        _, sentence = message.get_sparse_features("text", [self.component_config["known_words_featurizer"]])
+        return sentence is not None and sentence.features.nnz == 0
 
     def _should_fallback(self, message: Message) -> bool:
-        if super()._should_fallback(message):
+        if super()._should_fallback(message) or self._no_known_words(message):
             return True
         if (message.get("intent") or {}).get("name") != RETRIEVAL_INTENT:
             return False
