@@ -25,6 +25,7 @@ def _env(settings: config.Settings) -> dict:
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        TF_DETERMINISTIC_OPS="1",  # seeds fixed and deterministic ops: training repeats
         TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         PYTHONWARNINGS=env.get("PYTHONWARNINGS", "ignore"),
         ACTION_ENDPOINT_URL=settings.action_endpoint,

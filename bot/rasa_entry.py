@@ -1,4 +1,4 @@
-"""Start Rasa's own command line with two fixes applied in-process.
+"""Start Rasa's own command line with a few fixes applied in-process.
 
 - The API token comes from the environment, not argv, so it never shows in
   `ps` or shell history.
@@ -15,7 +15,11 @@ import sys
 import warnings
 
 
-DUPLICATE_RETRIEVAL_INTENT = r"The following duplicated intents have been found across multiple domain files: guidance\s"
+DUPLICATE_RETRIEVAL_INTENT = r"The following duplicated intents have been found across multiple domain files: guidance$"
+
+
+# We run on the CPU, where Rasa's deterministic ops are supported.
+DETERMINISTIC_OPS_ON_CPU = r"You have set 'TF_DETERMINISTIC_OPS' to 1"
 
 
 def main() -> None:
@@ -34,6 +38,7 @@ def main() -> None:
     def configure_then_silence(*a, **kw):
         configure(*a, **kw)  # resets the warning filters, so ours goes after it
         warnings.filterwarnings("ignore", message=DUPLICATE_RETRIEVAL_INTENT)
+        warnings.filterwarnings("ignore", message=DETERMINISTIC_OPS_ON_CPU)
 
     rasa_cli.configure_logging_and_warnings = configure_then_silence
     rasa_cli.main()

@@ -107,3 +107,35 @@ def test_export_has_exactly_the_agreed_fields_and_filters_by_start_date(repo):
     assert repo.export(since=started + timedelta(seconds=1)) == []
     assert len(repo.export(since=started - timedelta(days=1), until=started + timedelta(days=1))) == 1
     assert started.tzinfo == timezone.utc or started.utcoffset() == timedelta(0)
+
+
+def test_a_snapshot_saved_twice_writes_each_row_once(repo):
+    sid = repo.open_session("conv-1", "ABC-1234")
+    snapshot = dict(
+        fields={"respondent": "adult", "outcomes_asked": "asked_expressed"},
+        answers={"goals_achieved": ("yes", None), "listened_to": ("partly", "Mostly, yes")},
+        outcomes=[{"outcome": "feel_safer", "own_words": None, "achieved": "fully"}],
+    )
+    repo.save_snapshot(sid, **snapshot)
+    repo.save_snapshot(sid, **snapshot)  # a retry after a timeout
+    row = repo.get(sid)
+    assert row["listened_to_comment"] == "Mostly, yes" and row["goals_achieved"] == "yes"
+    assert row["outcomes"] == [{"outcome": "feel_safer", "own_words": None, "achieved": "fully"}]
+    engine = session_factory_for(repo)
+    with engine.connect() as conn:
+        from sqlalchemy import text
+        assert conn.execute(text("select count(*) from feedback_answer")).scalar() == 2
+        assert conn.execute(text("select count(*) from desired_outcome")).scalar() == 1
+
+
+def test_a_snapshot_with_a_bad_value_stores_nothing_of_it(repo):
+    sid = repo.open_session("conv-1", "ABC-1234")
+    repo.save_snapshot(sid, fields={"respondent": "adult"}, answers={"feels_safe": ("yes", None)})
+    with pytest.raises(ValueError):
+        repo.save_snapshot(sid, fields={"respondent": "advocate"}, answers={"feels_safe": ("sometimes", None)})
+    row = repo.get(sid)
+    assert row["respondent"] == "adult" and row["feels_safe"] == "yes"
+
+
+def session_factory_for(repo):
+    return repo._sessions.kw["bind"]

@@ -73,7 +73,7 @@ def resolve_topic(
 class GuidanceTopicResolver(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"threshold": 0.45}
+        return {"threshold": 0.3}
 
     def __init__(self, config: Dict[Text, Any], content: Guidance) -> None:
         self.threshold = config["threshold"]
@@ -109,7 +109,7 @@ class GuidanceAwareFallbackClassifier(FallbackClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             **FallbackClassifier.get_default_config(),
-            "response_selector_threshold": 0.45,
+            "response_selector_threshold": 0.3,
             # alias of the word-level CountVectorsFeaturizer in config.yml
             "known_words_featurizer": "word_counts",
         }

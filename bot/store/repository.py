@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterable, Iterator, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -167,6 +167,65 @@ class FeedbackRepository:
                     )
                 )
             found.updated_at = utcnow()
+
+    def save_snapshot(
+        self,
+        session_id: str,
+        fields: dict,
+        answers: Dict[str, Tuple[str, Optional[str]]],
+        outcomes: Optional[List[dict]] = None,
+    ) -> None:
+        """Write everything known about a session in one transaction: the
+        fields, every answer given so far (upserted) and, when given, the
+        outcomes. Repeating it changes nothing, so a retried or delayed save
+        can never duplicate a row."""
+        allowed = {"respondent": RESPONDENTS, "outcomes_asked": OUTCOMES_ASKED, "risk_result": RISK_RESULTS,
+                   "other_comments": None}
+        for name, value in fields.items():
+            if name not in allowed:
+                raise ValueError(f"{name} is not a session field")
+            if allowed[name] is not None:
+                _check(value, allowed[name], name)
+        for key, (value, _comment) in answers.items():
+            _check(key, QUESTION_KEYS, "question_key")
+            _check(value, ANSWER_VALUES, "value")
+        for item in outcomes or []:
+            _check(item.get("achieved"), ACHIEVED, "achieved")
+        with self._unit_of_work() as session:
+            found = self._get(session, session_id)
+            now = utcnow()
+            for name, value in fields.items():
+                setattr(found, name, value)
+            existing = {a.question_key: a for a in found.answers}
+            for key, (value, comment) in answers.items():
+                row = existing.get(key)
+                if row is None:
+                    found.answers.append(
+                        FeedbackAnswer(question_key=key, value=value, comment=comment, answered_at=now)
+                    )
+                elif (row.value, row.comment) != (value, comment):
+                    row.value, row.comment, row.answered_at = value, comment, now
+            if outcomes is not None:
+                current = [(o.outcome, o.own_words, o.achieved) for o in found.outcomes]
+                wanted = [(o["outcome"], o.get("own_words"), o.get("achieved")) for o in outcomes]
+                if current != wanted:
+                    found.outcomes.clear()
+                    session.flush()
+                    for position, (outcome, own_words, achieved) in enumerate(wanted):
+                        found.outcomes.append(
+                            DesiredOutcome(position=position, outcome=outcome, own_words=own_words, achieved=achieved)
+                        )
+            found.updated_at = now
+
+    def find_draft(self, case_ref: str) -> Optional[dict]:
+        """The newest draft for a case reference, with its id, or None."""
+        with self._unit_of_work() as session:
+            draft = session.execute(
+                select(FeedbackSession)
+                .where(FeedbackSession.case_ref == case_ref, FeedbackSession.status == "draft")
+                .order_by(FeedbackSession.started_at.desc())
+            ).scalars().first()
+            return None if draft is None else {"id": draft.id, **_export_row(draft)}
 
     def flag_disclosure(self, session_id: str) -> None:
         with self._unit_of_work() as session:

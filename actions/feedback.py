@@ -1,0 +1,243 @@
+"""The closing-enquiry feedback conversation: thin actions over bot.feedback."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import privacy
+from bot.feedback import feedback_flow
+from bot.feedback import flow as feedback
+
+FORM = "feedback_form"
+
+
+def _say(dispatcher: CollectingDispatcher, replies) -> None:
+    for reply in replies:
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+
+
+def _slots(tracker: Tracker) -> Dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in feedback.FLOW_SLOTS}
+
+
+def _set(values: Dict[str, Any]) -> List[EventType]:
+    return [SlotSet(name, value) for name, value in values.items()]
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_feedback_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        return feedback.required_steps(_slots(tracker))
+
+    async def validate(self, dispatcher, tracker, domain) -> List[EventType]:
+        """Each answer given this turn, checked and saved by bot.feedback."""
+        events: List[EventType] = []
+        slots = _slots(tracker)
+        for step, value in tracker.slots_to_validate().items():
+            if step not in feedback.ALL_STEPS:
+                continue
+            result = feedback_flow().validate(step, value, slots, tracker.sender_id)
+            _say(dispatcher, result.replies)
+            slots.update(result.slots)
+            events += _set(result.slots)
+        return events
+
+
+def _ask_action(step: str):
+    class AskStep(Action):
+        def name(self) -> Text:
+            return f"action_ask_{step}"
+
+        async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+            _say(dispatcher, [feedback.question(step, _slots(tracker))])
+            return []
+
+    AskStep.__name__ = f"ActionAsk_{step}"
+    return AskStep
+
+
+ASK_ACTIONS = [_ask_action(step) for step in feedback.ALL_STEPS]
+
+
+class ActionFeedbackStart(Action):
+    """ "start closing feedback", "record feedback for case ABC-1234" or
+    "resume case ABC-1234": a fresh start, the reference taken from the
+    sentence when it has one (a stored draft then carries on)."""
+
+    def name(self) -> Text:
+        return "action_feedback_start"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        flow = feedback_flow()
+        fresh = {name: None for name in feedback.FLOW_SLOTS}
+        kind = privacy.identifier_kind(text)
+        if kind:
+            dispatcher.utter_message(text=f"That message seems to include {kind}. Please don't type personal details; I only need the case reference.")
+        case_ref = flow.find_case_ref(text)
+        if case_ref and not kind:
+            result = flow.validate("case_ref", case_ref, fresh, tracker.sender_id)
+            _say(dispatcher, result.replies)
+            fresh.update(result.slots)
+        elif (tracker.latest_message.get("intent") or {}).get("name") == "resume_feedback" and not case_ref:
+            dispatcher.utter_message(text="Which case should I carry on? Please give its case reference.")
+        return _set(fresh)
+
+
+class ActionFeedbackRephrase(Action):
+    """ "I don't understand" in the middle of the questions: the same question
+    in simpler words."""
+
+    def name(self) -> Text:
+        return "action_feedback_rephrase"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        dispatcher.utter_message(text="Let me put that more simply.")
+        return [SlotSet(feedback.SIMPLER_SLOT, True)]
+
+
+class ActionFeedbackGoBack(Action):
+    """ "go back": the previous answer is asked again."""
+
+    def name(self) -> Text:
+        return "action_feedback_go_back"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slots = _slots(tracker)
+        steps = feedback.required_steps(slots)
+        current = tracker.get_slot("requested_slot")
+        index = steps.index(current) if current in steps else len(steps)
+        previous = next((s for s in reversed(steps[:index]) if slots.get(s) is not None and s != "case_ref"), None)
+        if previous is None:
+            dispatcher.utter_message(text="We're at the start, so there's nothing to go back to.")
+            return []
+        dispatcher.utter_message(text="OK, let's go back.")
+        reset = {previous: None}
+        if previous == "outcome_rating":
+            reset[feedback.RATINGS_SLOT] = (slots.get(feedback.RATINGS_SLOT) or [])[:-1]
+        return _set(reset)
+
+
+class ActionFeedbackSummary(Action):
+    def name(self) -> Text:
+        return "action_feedback_summary"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        if not tracker.get_slot(feedback.SESSION_SLOT):
+            dispatcher.utter_message(text='There is no feedback in progress. Say "start closing feedback" to begin.')
+            return []
+        _say(dispatcher, [feedback.summary(_slots(tracker))])
+        return []
+
+
+class ActionFeedbackChange(Action):
+    """ "change question 3 to no" at the summary."""
+
+    def name(self) -> Text:
+        return "action_feedback_change"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slots = _slots(tracker)
+        if not slots.get(feedback.SESSION_SLOT):
+            dispatcher.utter_message(text='There is no feedback in progress. Say "start closing feedback" to begin.')
+            return []
+        result = feedback.change_answer(slots, tracker.latest_message.get("text") or "")
+        _say(dispatcher, result.replies)
+        if not result.slots:
+            return []
+        slots.update(result.slots)
+        saved = feedback_flow().save(slots, tracker.sender_id)
+        slots.update(saved.slots)
+        _say(dispatcher, saved.replies + [feedback.summary(slots)])
+        return _set({**result.slots, **saved.slots})
+
+
+class ActionFeedbackComplete(Action):
+    def name(self) -> Text:
+        return "action_feedback_complete"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slots = _slots(tracker)
+        missing = [s for s in feedback.required_steps(slots) if slots.get(s) is None]
+        if not slots.get(feedback.SESSION_SLOT) or missing:
+            dispatcher.utter_message(text='There is no finished feedback to save. Say "start closing feedback" to begin.')
+            return []
+        if not feedback_flow().complete(slots, tracker.sender_id):
+            dispatcher.utter_message(text=(
+                "I couldn't save it to the database just now. Nothing is lost: everything is kept in "
+                'this conversation. Please say "confirm" again in a minute.'
+            ))
+            return []
+        dispatcher.utter_message(text=(
+            f"Saved. The feedback for {slots['case_ref']} is recorded as complete. "
+            "Thank you, and thank the person for their time."
+        ))
+        return _set({name: None for name in feedback.FLOW_SLOTS})
+
+
+class ActionFeedbackPause(Action):
+    def name(self) -> Text:
+        return "action_feedback_pause"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slots = _slots(tracker)
+        saved = feedback_flow().save(slots, tracker.sender_id)
+        _say(dispatcher, saved.replies)
+        case_ref = slots.get("case_ref")
+        if case_ref:
+            dispatcher.utter_message(text=f'Paused. Everything so far is kept. To carry on, say "resume case {case_ref}".')
+        else:
+            dispatcher.utter_message(text="Paused. Nothing had been recorded yet.")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_set(saved.slots)]
+
+
+class ActionFeedbackCancel(Action):
+    """After "cancel" is confirmed: stop, keeping a draft of what was given."""
+
+    def name(self) -> Text:
+        return "action_feedback_cancel"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slots = _slots(tracker)
+        feedback_flow().save(slots, tracker.sender_id)
+        case_ref = slots.get("case_ref")
+        text = "Stopped."
+        if case_ref:
+            text += f' A draft of the answers so far is kept; say "resume case {case_ref}" to carry on later.'
+        dispatcher.utter_message(text=text)
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_set({n: None for n in feedback.FLOW_SLOTS})]
+
+
+class ActionFeedbackDisclosure(Action):
+    """A new disclosure of harm: stop the questions, point to local procedure,
+    and flag the session."""
+
+    def name(self) -> Text:
+        return "action_feedback_disclosure"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slots = _slots(tracker)
+        flagged = feedback_flow().flag_disclosure(slots, tracker.sender_id)
+        dispatcher.utter_message(response="utter_disclosure")
+        if slots.get(feedback.SESSION_SLOT):
+            note = "This session is flagged as including a new disclosure." if flagged else (
+                "I couldn't flag the session in the database just now: please record the disclosure in your case system."
+            )
+            dispatcher.utter_message(text=f'{note} The answers so far are kept as a draft; say "resume case {slots.get("case_ref")}" later if it is right to carry on.')
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+class ActionFeedbackHold(Action):
+    """ "cancel": stop asking while the user confirms; nothing is cleared yet."""
+
+    def name(self) -> Text:
+        return "action_feedback_hold"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -1,0 +1,388 @@
+"""The closing-enquiry feedback conversation: which step comes next, what each
+answer means, what is said back, and saving what was given.
+
+The conversation state lives in Rasa slots (so a dropped chat keeps it); this
+module turns a step and a reply into new slot values and a message, and saves
+a snapshot of everything known after every step. Saving is idempotent, so if
+the database is down the answers stay in the conversation and reach the
+database with the next successful save, without duplicates.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import privacy
+from bot.feedback import answers
+from bot.feedback.questionnaire import questionnaire
+from bot.store import FeedbackRepository
+from bot.store.models import QUESTION_KEYS
+
+logger = logging.getLogger(__name__)
+
+# Slots the flow owns, besides the steps themselves.
+SESSION_SLOT = "feedback_session_id"
+RATINGS_SLOT = "outcome_ratings"
+COMMENTS_SLOT = "answer_comments"
+PENDING_SLOT = "pending_comment"
+SIMPLER_SLOT = "feedback_simpler"
+UNSAVED_SLOT = "feedback_unsaved"
+
+FIRST_STEPS = ["case_ref", "respondent", "outcomes_asked"]
+OUTCOME_STEPS = ["outcomes_chosen", "outcome_rating"]
+LAST_STEPS = [*QUESTION_KEYS, "risk_result", "other_comments"]
+ALL_STEPS = FIRST_STEPS + OUTCOME_STEPS + LAST_STEPS
+FLOW_SLOTS = ALL_STEPS + [SESSION_SLOT, RATINGS_SLOT, COMMENTS_SLOT, PENDING_SLOT, SIMPLER_SLOT, UNSAVED_SLOT]
+RATINGS_DONE = "done"
+NOTHING_MORE = ""  # other_comments when the adult had nothing to add
+
+SKIP_BUTTON = {"title": "Skip this question", "payload": "skip"}
+ANSWER_BUTTONS = [
+    {"title": "Yes", "payload": "yes"},
+    {"title": "Partly", "payload": "partly"},
+    {"title": "No", "payload": "no"},
+    SKIP_BUTTON,
+]
+SAVE_FAILED = (
+    "I couldn't save that to the database just now. Nothing is lost: your answers "
+    "are kept in this conversation and will be saved at the next step."
+)
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[dict] = field(default_factory=list)
+
+
+@dataclass
+class StepResult:
+    slots: Dict[str, Any]
+    replies: List[Reply] = field(default_factory=list)
+
+
+def required_steps(slots: Dict[str, Any]) -> List[str]:
+    """The steps of this conversation: outcomes are only gone through when the
+    adult was asked and said what they wanted."""
+    steps = list(FIRST_STEPS)
+    if slots.get("outcomes_asked") == "asked_expressed":
+        steps += OUTCOME_STEPS
+    return steps + LAST_STEPS
+
+
+def chosen_outcomes(slots: Dict[str, Any]) -> List[dict]:
+    return list(slots.get("outcomes_chosen") or [])
+
+
+def outcome_label(item: dict) -> str:
+    if item["outcome"] == "own_words":
+        return item.get("own_words") or ""
+    return questionnaire().outcome_label(item["outcome"])
+
+
+def _options_buttons(options) -> List[dict]:
+    return [{"title": o.title, "payload": key} for key, o in options.items()]
+
+
+def question(step: str, slots: Dict[str, Any]) -> Reply:
+    """How the step is asked, in the words that fit who is answering."""
+    q = questionnaire()
+    who = slots.get("respondent")
+    simpler = bool(slots.get(SIMPLER_SLOT))
+    if step == "case_ref":
+        return Reply(q.prompt("case_ref", simpler=simpler))
+    if step == "respondent":
+        return Reply(q.prompt("respondent", simpler=simpler), _options_buttons(q.respondents))
+    if step == "outcomes_asked":
+        return Reply(q.prompt("outcomes_asked", who, simpler), _options_buttons(q.outcomes_asked))
+    if step == "outcomes_chosen":
+        listing = "\n".join(f"{n}. {label}" for n, label in enumerate(q.outcome_items.values(), start=1))
+        return Reply(f"{q.prompt('outcomes', who, simpler)}\n{listing}")
+    if step == "outcome_rating":
+        items = chosen_outcomes(slots)
+        index = min(len(slots.get(RATINGS_SLOT) or []), max(len(items) - 1, 0))
+        label = outcome_label(items[index]) if items else ""
+        return Reply(q.prompt("achieved", who, simpler, outcome=label), _options_buttons(q.achieved))
+    if step in QUESTION_KEYS:
+        number = q.number_of(step)
+        return Reply(f"Question {number} of 6: {q.question(step, who, simpler)}", ANSWER_BUTTONS)
+    if step == "risk_result":
+        return Reply(q.prompt("risk_result", simpler=simpler), _options_buttons(q.risk_results))
+    if step == "other_comments":
+        return Reply(q.prompt("other_comments", who, simpler), [{"title": "Nothing else", "payload": "nothing else"}])
+    raise ValueError(f"unknown step {step}")
+
+
+class FeedbackFlow:
+    def __init__(self, repository: FeedbackRepository, case_ref_pattern: str):
+        self.repository = repository
+        self.case_ref = re.compile(rf"(?:{case_ref_pattern})")
+
+    # -- case reference ------------------------------------------------------
+    def find_case_ref(self, text: str) -> Optional[str]:
+        """A case reference mentioned in a sentence ("resume case ABC-1234")."""
+        for token in re.findall(r"[A-Za-z0-9-]+", text or ""):
+            if self.case_ref.fullmatch(token):
+                return token.upper()
+        return None
+
+    def check_case_ref(self, text: str) -> Optional[str]:
+        """Why this is not an acceptable case reference, or None when it is."""
+        text = (text or "").strip()
+        kind = privacy.identifier_kind(text)
+        if kind:
+            return (
+                f"That looks like {kind}. Please don't type personal details here: I only "
+                "need the case reference from your case system, for example ABC-1234."
+            )
+        if self.case_ref.fullmatch(text):
+            return None
+        if privacy.looks_like_a_name(text) or (text and not any(ch.isdigit() for ch in text)):
+            return (
+                "That looks like it could be a name. Please don't type names: I only need "
+                "the case reference from your case system, for example ABC-1234."
+            )
+        return "That doesn't look like a case reference. Please type it as it appears in your case system, for example ABC-1234 or 12345678."
+
+    # -- steps ---------------------------------------------------------------
+    def validate(self, step: str, text: Any, slots: Dict[str, Any], conversation_id: str) -> StepResult:
+        """The slots to set after the reply to `step`, and what to say. An
+        unclear reply leaves the step empty so it is asked again."""
+        text = text if isinstance(text, str) else ("" if text is None else str(text))
+        handler = getattr(self, f"_{step}" if step not in QUESTION_KEYS else "_closing_question")
+        result: StepResult = handler(step, text, slots, conversation_id)
+        filled = result.slots.get(step) not in (None,) and step in result.slots
+        if filled:
+            result.slots.setdefault(SIMPLER_SLOT, False)
+            merged = {**slots, **result.slots}
+            saved = self.save(merged, conversation_id)
+            result.slots.update(saved.slots)
+            result.replies.extend(saved.replies)
+        return result
+
+    def _case_ref(self, step, text, slots, conversation_id) -> StepResult:
+        stripped = text.strip()
+        candidate = stripped.upper() if self.case_ref.fullmatch(stripped) else stripped
+        problem = self.check_case_ref(candidate)
+        if problem:
+            return StepResult({"case_ref": None}, [Reply(problem)])
+        if slots.get(SESSION_SLOT) and slots.get("case_ref") == candidate:
+            return StepResult({"case_ref": candidate})  # already open: nothing to do
+        try:
+            session_id = self.repository.open_session(conversation_id, candidate)
+            stored = self.repository.get(session_id)
+        except SQLAlchemyError:
+            logger.exception("feedback: could not open a session")
+            return StepResult({"case_ref": None}, [Reply(
+                "I can't reach the database just now, so I can't start the feedback yet. "
+                "Nothing has been recorded. Please try again in a minute."
+            )])
+        restored = slots_from_stored(stored)
+        replies = []
+        if any(restored.get(s) is not None for s in ALL_STEPS if s != "case_ref"):
+            replies.append(Reply(f"I've found the saved draft for {candidate}. Let's carry on where it stopped."))
+        return StepResult({**restored, "case_ref": candidate, SESSION_SLOT: session_id}, replies)
+
+    def _respondent(self, step, text, slots, conversation_id) -> StepResult:
+        value = answers.respondent(text)
+        if value is None:
+            return StepResult({"respondent": None}, [Reply("Sorry, I didn't catch who is answering. Please choose one:", question("respondent", slots).buttons)])
+        return StepResult({"respondent": value})
+
+    def _outcomes_asked(self, step, text, slots, conversation_id) -> StepResult:
+        value = answers.outcomes_asked(text)
+        if value is None:
+            return StepResult({"outcomes_asked": None}, [Reply("Sorry, I didn't catch that. Please choose one:", question("outcomes_asked", slots).buttons)])
+        update: Dict[str, Any] = {"outcomes_asked": value}
+        if value != "asked_expressed":
+            update.update(outcomes_chosen=None, outcome_rating=None, **{RATINGS_SLOT: []})
+        return StepResult(update)
+
+    def _outcomes_chosen(self, step, text, slots, conversation_id) -> StepResult:
+        kind = privacy.identifier_kind(text)
+        if kind:
+            return StepResult({"outcomes_chosen": None}, [Reply(_identifier_warning(kind))])
+        choice = answers.outcome_choice(text)
+        items = [{"outcome": key, "own_words": None} for key in choice.outcomes]
+        if choice.own_words:
+            items.append({"outcome": "own_words", "own_words": choice.own_words})
+        if not items:
+            return StepResult({"outcomes_chosen": None}, [Reply(
+                'Please give at least one number from the list, for example "1 and 9", or say what they wanted in their own words.'
+            )])
+        return StepResult({"outcomes_chosen": items, RATINGS_SLOT: [], "outcome_rating": None})
+
+    def _outcome_rating(self, step, text, slots, conversation_id) -> StepResult:
+        items = chosen_outcomes(slots)
+        ratings = list(slots.get(RATINGS_SLOT) or [])
+        value = answers.achieved(text)
+        if value is None:
+            return StepResult({"outcome_rating": None}, [Reply("Please say fully, partly or not achieved:", question("outcome_rating", slots).buttons)])
+        ratings.append(value)
+        done = len(ratings) >= len(items)
+        return StepResult({RATINGS_SLOT: ratings[: len(items)], "outcome_rating": RATINGS_DONE if done else None})
+
+    def _closing_question(self, step, text, slots, conversation_id) -> StepResult:
+        parsed = answers.closing_answer(text)
+        kind = privacy.identifier_kind(text)
+        if kind:
+            return StepResult({step: None}, [Reply(_identifier_warning(kind))])
+        if parsed.value is None:
+            keep = {PENDING_SLOT: parsed.comment} if parsed.comment else {}
+            said = " I've noted what was said and will keep it with the answer." if parsed.comment else ""
+            return StepResult({step: None, **keep}, [Reply(
+                f"I couldn't tell if that means yes, partly or no.{said} Please choose one:", ANSWER_BUTTONS
+            )])
+        comment = parsed.comment or slots.get(PENDING_SLOT)
+        comments = dict(slots.get(COMMENTS_SLOT) or {})
+        if comment:
+            comments[step] = comment
+        else:
+            comments.pop(step, None)
+        return StepResult({step: parsed.value, COMMENTS_SLOT: comments, PENDING_SLOT: None})
+
+    def _risk_result(self, step, text, slots, conversation_id) -> StepResult:
+        value = answers.risk_result(text)
+        if value is None:
+            return StepResult({"risk_result": None}, [Reply("Please choose one:", question("risk_result", slots).buttons)])
+        return StepResult({"risk_result": value})
+
+    def _other_comments(self, step, text, slots, conversation_id) -> StepResult:
+        if not text.strip():
+            return StepResult({"other_comments": None}, [Reply('Please type what they\'d like to add, or say "nothing else".')])
+        kind = privacy.identifier_kind(text)
+        if kind:
+            return StepResult({"other_comments": None}, [Reply(_identifier_warning(kind))])
+        return StepResult({"other_comments": NOTHING_MORE if answers.nothing_to_add(text) else text.strip()})
+
+    # -- saving ----------------------------------------------------------------
+    def save(self, slots: Dict[str, Any], conversation_id: str) -> StepResult:
+        """Write a snapshot of everything given so far."""
+        session_id = slots.get(SESSION_SLOT)
+        if not session_id:
+            return StepResult({})
+        try:
+            self.repository.save_snapshot(session_id, **snapshot(slots))
+        except SQLAlchemyError:
+            logger.exception("feedback: saving a snapshot failed")  # no answer text is logged
+            return StepResult({UNSAVED_SLOT: True}, [Reply(SAVE_FAILED)] if not slots.get(UNSAVED_SLOT) else [])
+        return StepResult({UNSAVED_SLOT: False})
+
+    def flag_disclosure(self, slots: Dict[str, Any], conversation_id: str) -> bool:
+        session_id = slots.get(SESSION_SLOT)
+        if not session_id:
+            return False
+        try:
+            self.save(slots, conversation_id)
+            self.repository.flag_disclosure(session_id)
+            return True
+        except SQLAlchemyError:
+            logger.exception("feedback: flagging a disclosure failed")
+            return False
+
+    def complete(self, slots: Dict[str, Any], conversation_id: str) -> bool:
+        session_id = slots.get(SESSION_SLOT)
+        if not session_id:
+            return False
+        try:
+            self.repository.save_snapshot(session_id, **snapshot(slots))
+            self.repository.complete(session_id)
+            return True
+        except SQLAlchemyError:
+            logger.exception("feedback: completing failed")
+            return False
+
+
+def _identifier_warning(kind: str) -> str:
+    return (
+        f"That seems to include {kind}. Please don't record identifying details. "
+        "Nothing from that answer was saved; please say it again without them."
+    )
+
+
+def snapshot(slots: Dict[str, Any]) -> dict:
+    """The repository's view of the conversation state."""
+    fields = {name: slots[name] for name in ("respondent", "outcomes_asked", "risk_result") if slots.get(name)}
+    if slots.get("other_comments") is not None:
+        fields["other_comments"] = slots["other_comments"] or None
+    comments = slots.get(COMMENTS_SLOT) or {}
+    given = {key: (slots[key], comments.get(key)) for key in QUESTION_KEYS if slots.get(key)}
+    outcomes = None
+    if slots.get("outcomes_asked") is not None:
+        ratings = list(slots.get(RATINGS_SLOT) or [])
+        outcomes = [
+            {**item, "achieved": ratings[i] if i < len(ratings) else None}
+            for i, item in enumerate(chosen_outcomes(slots))
+        ] if slots.get("outcomes_asked") == "asked_expressed" else []
+    return {"fields": fields, "answers": given, "outcomes": outcomes}
+
+
+def slots_from_stored(row: dict) -> Dict[str, Any]:
+    """Slots that carry on a stored draft where it stopped."""
+    slots: Dict[str, Any] = {
+        "respondent": row.get("respondent"),
+        "outcomes_asked": row.get("outcomes_asked"),
+        "risk_result": row.get("risk_result"),
+        "other_comments": None if row.get("other_comments") is None else row["other_comments"],
+    }
+    outcomes = row.get("outcomes") or []
+    if row.get("outcomes_asked") == "asked_expressed" and outcomes:
+        slots["outcomes_chosen"] = [{"outcome": o["outcome"], "own_words": o["own_words"]} for o in outcomes]
+        ratings = [o["achieved"] for o in outcomes if o["achieved"]]
+        slots[RATINGS_SLOT] = ratings
+        slots["outcome_rating"] = RATINGS_DONE if len(ratings) == len(outcomes) else None
+    comments = {}
+    for key in QUESTION_KEYS:
+        slots[key] = row.get(key)
+        if row.get(f"{key}_comment"):
+            comments[key] = row[f"{key}_comment"]
+    slots[COMMENTS_SLOT] = comments
+    return slots
+
+
+def summary(slots: Dict[str, Any]) -> Reply:
+    """Everything recorded, read back before it is saved as completed."""
+    q = questionnaire()
+    lines = [f"Here is what I've recorded for {slots.get('case_ref')}:"]
+    lines.append(f"Answering: {q.respondents[slots['respondent']].title if slots.get('respondent') else '-'}")
+    asked = slots.get("outcomes_asked")
+    lines.append(f"Desired outcomes: {q.outcomes_asked[asked].title if asked else '-'}")
+    ratings = list(slots.get(RATINGS_SLOT) or [])
+    for i, item in enumerate(chosen_outcomes(slots) if asked == "asked_expressed" else []):
+        achieved = q.achieved[ratings[i]].title if i < len(ratings) else "-"
+        lines.append(f"  - {outcome_label(item)}: {achieved}")
+    comments = slots.get(COMMENTS_SLOT) or {}
+    labels = {"yes": "Yes", "partly": "Partly", "no": "No", "not_answered": "Not answered"}
+    for key in QUESTION_KEYS:
+        line = f"{q.number_of(key)}. {q.question(key, slots.get('respondent'))} {labels.get(slots.get(key), '-')}"
+        if comments.get(key):
+            line += f' ("{comments[key]}")'
+        lines.append(line)
+    risk = slots.get("risk_result")
+    lines.append(f"Risk: {q.risk_results[risk].title if risk else '-'}")
+    other = slots.get("other_comments")
+    lines.append(f"Anything else: {other if other else 'nothing'}")
+    lines.append('Is this right? Confirm to save it, or change an answer (for example "change question 3 to no").')
+    return Reply("\n".join(lines), [
+        {"title": "Confirm and save", "payload": "/confirm_feedback"},
+        {"title": "Change an answer", "payload": "/change_answer"},
+    ])
+
+
+def change_answer(slots: Dict[str, Any], text: str) -> StepResult:
+    """ "change question 3 to no" at the summary: the new slot values."""
+    q = questionnaire()
+    match = re.search(r"(?:question|q|number|no\.?)\s*(\d)", text or "", re.I) or re.search(r"\b([1-6])\b", text or "")
+    if not match or not q.key_for_number(int(match.group(1))):
+        return StepResult({}, [Reply('Which answer should change? For example "change question 3 to no".')])
+    key = q.key_for_number(int(match.group(1)))
+    rest = (text or "")[match.end():]
+    rest = re.sub(r"^\s*(?:to|into|as|=|:)\s*", "", rest, flags=re.I)
+    parsed = answers.closing_answer(rest)
+    if parsed.value is None:
+        return StepResult({}, [Reply(f'What should question {q.number_of(key)} be: yes, partly, no, or skip?')])
+    return StepResult({key: parsed.value})

@@ -1,0 +1,238 @@
+"""The feedback conversation run through the real actions against a real
+database (SQLite and PostgreSQL): every answer stored as it is given, once."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import feedback as actions
+from bot.feedback import feedback_flow
+from bot.feedback.flow import FLOW_SLOTS, required_steps
+from bot.store import repository_for
+
+
+@pytest.fixture
+def repo(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    feedback_flow.cache_clear()
+    yield repository_for(database_url)
+    feedback_flow.cache_clear()
+
+
+class Conversation:
+    """Plays Rasa's part: keeps slots, fills the requested slot from text and
+    runs the form's validation action, as the form does."""
+
+    def __init__(self, sender="conv-1"):
+        self.sender = sender
+        self.slots: Dict[str, Any] = {name: None for name in FLOW_SLOTS}
+        self.said: List[dict] = []
+
+    def _tracker(self, text, intent="inform", extra_events=()):
+        latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
+        events = [{"event": "user", "text": text, "parse_data": latest}, *extra_events]
+        return Tracker(self.sender, dict(self.slots), latest, events, False, None,
+                       {"name": "feedback_form"}, "action_listen")
+
+    def _apply(self, events):
+        for event in events:
+            if event["event"] == "slot":
+                self.slots[event["name"]] = event["value"]
+
+    def run(self, action, text="", intent="inform"):
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, self._tracker(text, intent), {}))
+        self._apply(events)
+        self.said = dispatcher.messages
+        return dispatcher.messages, events
+
+    def next_step(self):
+        return next((s for s in required_steps(self.slots) if self.slots.get(s) is None), None)
+
+    def answer(self, text):
+        step = self.next_step()
+        self.slots["requested_slot"] = step
+        dispatcher = CollectingDispatcher()
+        tracker = self._tracker(text, extra_events=[{"event": "slot", "name": step, "value": text}])
+        events = asyncio.run(actions.ValidateFeedbackForm().validate(dispatcher, tracker, {}))
+        self._apply(events)
+        self.said = dispatcher.messages
+        return step
+
+    def texts(self):
+        return " ".join(m.get("text") or "" for m in self.said)
+
+
+HAPPY = ["ABC-1234", "the adult", "yes", "1 and 9, and I want my garden back", "fully", "sort of", "no",
+         "yeah", "Yes, they rang me every week", "sort of", "not really, they moved me without asking",
+         "I'd rather not say", "a bit", "reduced", "Thank you all"]
+
+
+def _complete(conversation):
+    messages, _ = conversation.run(actions.ActionFeedbackSummary())
+    assert "Is this right?" in messages[0]["text"]
+    return conversation.run(actions.ActionFeedbackComplete(), "/confirm_feedback", "confirm_feedback")
+
+
+def test_a_whole_conversation_is_stored_field_by_field(repo):
+    c = Conversation()
+    for text in HAPPY:
+        c.answer(text)
+    assert c.next_step() is None
+    _complete(c)
+    (row,) = repo.export()
+    assert row["case_ref"] == "ABC-1234" and row["respondent"] == "adult" and row["status"] == "completed"
+    assert row["outcomes_asked"] == "asked_expressed"
+    assert row["outcomes"] == [
+        {"outcome": "maintain_relationship", "own_words": None, "achieved": "fully"},
+        {"outcome": "feel_safer", "own_words": None, "achieved": "partially"},
+        {"outcome": "own_words", "own_words": "I want my garden back", "achieved": "not"},
+    ]
+    assert [row[k] for k in ("goals_achieved", "had_chance_to_say", "listened_to", "acted_on_wishes",
+                             "feels_safe", "feels_happier")] == ["yes", "yes", "partly", "no", "not_answered", "partly"]
+    assert row["had_chance_to_say_comment"] == "Yes, they rang me every week"
+    assert row["acted_on_wishes_comment"] == "not really, they moved me without asking"
+    assert row["goals_achieved_comment"] is None
+    assert row["risk_result"] == "reduced" and row["other_comments"] == "Thank you all"
+    assert row["disclosure_flag"] is False and row["completed_at"] is not None
+    assert all(v is None for k, v in c.slots.items() if k in FLOW_SLOTS)  # ready for the next adult
+
+
+def test_each_answer_is_in_the_database_as_soon_as_it_is_given(repo):
+    c = Conversation()
+    for text in HAPPY[:9]:
+        c.answer(text)
+    (row,) = repo.export()
+    assert row["status"] == "draft"
+    assert row["had_chance_to_say"] == "yes" and row["listened_to"] is None
+
+
+def test_an_unclear_answer_is_asked_again_with_buttons_and_its_words_kept(repo):
+    c = Conversation()
+    for text in HAPPY[:7]:
+        c.answer(text)
+    step = c.answer("they treated me like a person")
+    assert step == "goals_achieved" and c.slots["goals_achieved"] is None
+    assert [b["title"] for b in c.said[0]["buttons"]] == ["Yes", "Partly", "No", "Skip this question"]
+    c.answer("yes")
+    assert repo.export()[0]["goals_achieved_comment"] == "they treated me like a person"
+
+
+def test_a_representative_is_asked_about_the_adult(repo):
+    c = Conversation()
+    c.answer("ABC-1234")
+    c.answer("I'm his son")
+    c.answer("not asked")
+    messages, _ = c.run(actions.ASK_ACTIONS[5]())  # action_ask_goals_achieved
+    assert messages[0]["text"].endswith("Do you think they achieved the goals they wanted?")
+    assert c.next_step() == "goals_achieved"  # no outcome questions when not asked
+
+
+def test_a_name_or_nhs_number_for_the_case_reference_is_refused_and_nothing_stored(repo):
+    c = Conversation()
+    c.answer("John Smith")
+    assert "name" in c.texts() and c.slots["case_ref"] is None
+    c.answer("943 476 5919")
+    assert "NHS number" in c.texts()
+    assert repo.export() == []
+
+
+def test_a_retried_step_never_duplicates_a_row(repo, database_url):
+    c = Conversation()
+    for text in HAPPY[:8]:
+        c.answer(text)
+    before = dict(c.slots)
+    c.slots = dict(before)
+    c.slots["goals_achieved"] = None
+    c.answer("yeah")  # the same answer delivered twice
+    from sqlalchemy import text
+    engine = repo._sessions.kw["bind"]
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from feedback_answer")).scalar() == 1
+        assert conn.execute(text("select count(*) from desired_outcome")).scalar() == 3
+        assert conn.execute(text("select count(*) from feedback_session")).scalar() == 1
+
+
+def test_change_an_answer_at_the_summary(repo):
+    c = Conversation()
+    for text in HAPPY:
+        c.answer(text)
+    messages, _ = c.run(actions.ActionFeedbackChange(), "change question 3 to no", "change_answer")
+    assert "3. Did you feel you were listened to? No" in messages[-1]["text"]
+    assert repo.export()[0]["listened_to"] == "no"
+
+
+def test_pause_keeps_everything_and_resume_carries_on_at_the_same_question(repo):
+    c = Conversation("first-chat")
+    for text in HAPPY[:10]:
+        c.answer(text)
+    messages, _ = c.run(actions.ActionFeedbackPause(), "pause", "pause_feedback")
+    assert 'resume case ABC-1234' in messages[-1]["text"]
+    later = Conversation("another-chat")  # a dropped chat: a new conversation
+    later.run(actions.ActionFeedbackStart(), "resume case ABC-1234", "resume_feedback")
+    assert "saved draft" in later.texts()
+    assert later.next_step() == "acted_on_wishes"
+    assert later.slots["had_chance_to_say"] == "yes"
+    for text in HAPPY[10:]:
+        later.answer(text)
+    _complete(later)
+    (row,) = repo.export()
+    assert row["status"] == "completed" and row["had_chance_to_say_comment"] == "Yes, they rang me every week"
+
+
+def test_cancel_keeps_a_draft(repo):
+    c = Conversation()
+    for text in HAPPY[:5]:
+        c.answer(text)
+    messages, _ = c.run(actions.ActionFeedbackCancel(), "/affirm", "affirm")
+    assert "draft" in messages[0]["text"]
+    (row,) = repo.export()
+    assert row["status"] == "draft" and row["outcomes"][0]["achieved"] == "fully"
+
+
+def test_a_disclosure_flags_the_session_and_stops(repo):
+    c = Conversation()
+    for text in HAPPY[:8]:
+        c.answer(text)
+    messages, events = c.run(actions.ActionFeedbackDisclosure(), "he hit me again yesterday", "disclosure")
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert messages[0]["response"] == "utter_disclosure"
+    (row,) = repo.export()
+    assert row["disclosure_flag"] is True and row["goals_achieved"] == "yes"
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 10_000, "😀😀😀", "<script>alert(1)</script>", "'; DROP TABLE feedback_answer; --"])
+def test_bad_input_at_a_question_gets_a_clear_reply_and_stored_answers_stay(repo, bad):
+    c = Conversation()
+    for text in HAPPY[:8]:
+        c.answer(text)
+    before = repo.export()
+    assert c.answer(bad) == "had_chance_to_say"
+    assert "Please choose one" in c.texts() and c.slots["had_chance_to_say"] is None
+    after = repo.export()
+    assert after[0]["goals_achieved"] == before[0]["goals_achieved"] == "yes"
+    assert after == before
+
+
+def test_the_database_down_keeps_the_answers_and_saves_them_later(repo, monkeypatch):
+    c = Conversation()
+    for text in HAPPY[:7]:
+        c.answer(text)
+    from sqlalchemy.exc import OperationalError
+
+    real = repo.save_snapshot
+
+    def down(*args, **kwargs):
+        raise OperationalError("select 1", {}, Exception("database is down"))
+
+    monkeypatch.setattr(repo, "save_snapshot", down)
+    c.answer("yeah")
+    assert "Nothing is lost" in c.texts() and c.slots["goals_achieved"] == "yes"
+    monkeypatch.setattr(repo, "save_snapshot", real)
+    c.answer("Yes, they rang me every week")
+    row = repo.export()[0]
+    assert row["goals_achieved"] == "yes" and row["had_chance_to_say"] == "yes"
