@@ -35,8 +35,9 @@ class ValidateFeedbackForm(FormValidationAction):
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         return feedback.required_steps(_slots(tracker))
 
-    async def validate(self, dispatcher, tracker, domain) -> List[EventType]:
-        """Each answer given this turn, checked and saved by bot.feedback."""
+    async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
+        """Each answer given this turn, checked and saved by bot.feedback
+        (one place for every step, instead of a validate_<slot> per slot)."""
         events: List[EventType] = []
         slots = _slots(tracker)
         for step, value in tracker.slots_to_validate().items():

@@ -9,7 +9,10 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+import yaml
+
 from actions import feedback as actions
+from bot.config import PROJECT_ROOT
 from bot.feedback import feedback_flow
 from bot.feedback.flow import FLOW_SLOTS, required_steps
 from bot.store import repository_for
@@ -58,7 +61,7 @@ class Conversation:
         self.slots["requested_slot"] = step
         dispatcher = CollectingDispatcher()
         tracker = self._tracker(text, extra_events=[{"event": "slot", "name": step, "value": text}])
-        events = asyncio.run(actions.ValidateFeedbackForm().validate(dispatcher, tracker, {}))
+        events = asyncio.run(actions.ValidateFeedbackForm().run(dispatcher, tracker, DOMAIN))
         self._apply(events)
         self.said = dispatcher.messages
         return step
@@ -66,6 +69,8 @@ class Conversation:
     def texts(self):
         return " ".join(m.get("text") or "" for m in self.said)
 
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())  # as Rasa sends it
 
 HAPPY = ["ABC-1234", "the adult", "yes", "1 and 9, and I want my garden back", "fully", "sort of", "no",
          "yeah", "Yes, they rang me every week", "sort of", "not really, they moved me without asking",
@@ -236,3 +241,63 @@ def test_the_database_down_keeps_the_answers_and_saves_them_later(repo, monkeypa
     c.answer("Yes, they rang me every week")
     row = repo.export()[0]
     assert row["goals_achieved"] == "yes" and row["had_chance_to_say"] == "yes"
+
+
+def test_a_database_failure_is_logged_without_the_adults_words(repo, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    c = Conversation()
+    for text in HAPPY[:8]:
+        c.answer(text)
+    secret = "my nephew Zebedee takes my pension"
+
+    def down(*args, **kwargs):
+        raise OperationalError("UPDATE feedback_answer SET comment=?", (secret,), Exception("locked"))
+
+    monkeypatch.setattr(repo, "save_snapshot", down)
+    with caplog.at_level("DEBUG"):
+        c.answer(f"yes, {secret}")
+    assert "Nothing is lost" in c.texts()
+    assert "saving failed (OperationalError)" in caplog.text
+    assert secret not in caplog.text
+
+
+def _ask(conversation, step):
+    action = next(a for a in actions.ASK_ACTIONS if a().name() == f"action_ask_{step}")
+    messages, _ = conversation.run(action())
+    return messages[0]
+
+
+def test_i_dont_understand_asks_the_same_question_in_simpler_words(repo):
+    c = Conversation()
+    for text in HAPPY[:7]:
+        c.answer(text)
+    plain = _ask(c, "goals_achieved")["text"]
+    c.run(actions.ActionFeedbackRephrase(), "I don't understand", "say_simpler")
+    simpler = _ask(c, "goals_achieved")["text"]
+    assert plain.endswith("Have you achieved the goals you wanted?")
+    assert simpler.endswith("Did you get what you wanted from this?")
+    c.answer("yes")
+    assert _ask(c, "had_chance_to_say")["text"].endswith("and feed back to you?")  # back to the usual words
+
+
+def test_go_back_asks_the_previous_question_again(repo):
+    c = Conversation()
+    for text in HAPPY[:8]:
+        c.answer(text)
+    c.slots["requested_slot"] = "had_chance_to_say"
+    c.run(actions.ActionFeedbackGoBack(), "go back", "go_back")
+    assert c.next_step() == "goals_achieved"
+    c.answer("no")
+    assert repo.export()[0]["goals_achieved"] == "no"
+
+
+def test_outcome_questions_name_each_outcome_in_turn(repo):
+    c = Conversation()
+    for text in HAPPY[:4]:
+        c.answer(text)
+    assert '"To keep a key relationship"' in _ask(c, "outcome_rating")["text"]
+    c.answer("fully")
+    assert '"To feel safer"' in _ask(c, "outcome_rating")["text"]
+    c.answer("partly")
+    assert '"I want my garden back"' in _ask(c, "outcome_rating")["text"]

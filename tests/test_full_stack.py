@@ -134,3 +134,64 @@ def test_what_users_type_never_reaches_the_logs(server):
     say("f", f"my neighbour {PLANTED} shouts at me")
     time.sleep(1)
     assert PLANTED not in server["log"].read_text(errors="replace")
+
+
+def _export(server, fmt="json"):
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{server['var'] / 'msp.db'}")
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--format", fmt], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True)
+    return out.stdout
+
+
+def test_a_whole_feedback_conversation_over_rest_is_exported_field_by_field(server):
+    sender = "feedback-1"
+    steps = [
+        ("record feedback for case FS-2024-0042", "Who is answering"),
+        ("I'm her daughter", "was the adult asked"),
+        ("yes", "Which of these did they want"),
+        ("1 and 9, and she wants her garden back", "To keep a key relationship"),
+        ("fully", "To feel safer"),
+        ("sort of", "she wants her garden back"),
+        ("no", "Question 1 of 6"),
+        ("yeah", "Question 2 of 6"),
+        ("what does proportionality mean?", "least intrusive"),  # a guidance question mid-way
+        ("Yes, they rang her every week", "Question 3 of 6"),
+        ("sort of", "Question 4 of 6"),
+        ("not really, they moved her without asking", "Question 5 of 6"),
+        ("I'd rather not say", "Question 6 of 6"),
+        ("a bit", "risk"),
+        ("reduced", "anything else"),
+        ("She says thank you to Sam", "Is this right?"),
+        ("/confirm_feedback", "Saved"),
+    ]
+    for message, expected in steps:
+        replies = say(sender, message)
+        text = " ".join(r.get("text", "") for r in replies)
+        assert expected.lower() in text.lower(), (message, text)
+    rows = [r for r in json.loads(_export(server)) if r["case_ref"] == "FS-2024-0042"]
+    assert len(rows) == 1
+    (row,) = rows
+    assert row["respondent"] == "representative" and row["status"] == "completed"
+    assert row["started_at"].endswith("+00:00") and row["completed_at"].endswith("+00:00")
+    assert row["outcomes_asked"] == "asked_expressed"
+    assert row["outcomes"] == [
+        {"outcome": "maintain_relationship", "own_words": None, "achieved": "fully"},
+        {"outcome": "feel_safer", "own_words": None, "achieved": "partially"},
+        {"outcome": "own_words", "own_words": "she wants her garden back", "achieved": "not"},
+    ]
+    assert (row["goals_achieved"], row["had_chance_to_say"], row["listened_to"], row["acted_on_wishes"],
+            row["feels_safe"], row["feels_happier"]) == ("yes", "yes", "partly", "no", "not_answered", "partly")
+    assert row["had_chance_to_say_comment"] == "Yes, they rang her every week"
+    assert row["acted_on_wishes_comment"] == "not really, they moved her without asking"
+    assert row["goals_achieved_comment"] is None and row["feels_safe_comment"] is None
+    assert row["risk_result"] == "reduced"
+    assert row["other_comments"] == "She says thank you to Sam"
+    assert row["disclosure_flag"] is False
+
+
+def test_a_case_reference_that_is_an_nhs_number_is_refused_over_rest(server):
+    say("feedback-2", "start closing feedback")
+    replies = say("feedback-2", "943 476 5919")
+    assert "NHS number" in replies[0]["text"]
+    assert "case reference" in replies[-1]["text"]  # and it is asked again
+    assert "943 476 5919" not in _export(server, "csv")

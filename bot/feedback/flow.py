@@ -175,8 +175,8 @@ class FeedbackFlow:
         try:
             session_id = self.repository.open_session(conversation_id, candidate)
             stored = self.repository.get(session_id)
-        except SQLAlchemyError:
-            logger.exception("feedback: could not open a session")
+        except SQLAlchemyError as error:
+            _log_failure("opening a session", error)
             return StepResult({"case_ref": None}, [Reply(
                 "I can't reach the database just now, so I can't start the feedback yet. "
                 "Nothing has been recorded. Please try again in a minute."
@@ -267,8 +267,8 @@ class FeedbackFlow:
             return StepResult({})
         try:
             self.repository.save_snapshot(session_id, **snapshot(slots))
-        except SQLAlchemyError:
-            logger.exception("feedback: saving a snapshot failed")  # no answer text is logged
+        except SQLAlchemyError as error:
+            _log_failure("saving", error)
             return StepResult({UNSAVED_SLOT: True}, [Reply(SAVE_FAILED)] if not slots.get(UNSAVED_SLOT) else [])
         return StepResult({UNSAVED_SLOT: False})
 
@@ -280,8 +280,8 @@ class FeedbackFlow:
             self.save(slots, conversation_id)
             self.repository.flag_disclosure(session_id)
             return True
-        except SQLAlchemyError:
-            logger.exception("feedback: flagging a disclosure failed")
+        except SQLAlchemyError as error:
+            _log_failure("flagging a disclosure", error)
             return False
 
     def complete(self, slots: Dict[str, Any], conversation_id: str) -> bool:
@@ -292,9 +292,15 @@ class FeedbackFlow:
             self.repository.save_snapshot(session_id, **snapshot(slots))
             self.repository.complete(session_id)
             return True
-        except SQLAlchemyError:
-            logger.exception("feedback: completing failed")
+        except SQLAlchemyError as error:
+            _log_failure("completing", error)
             return False
+
+
+def _log_failure(what: str, error: Exception) -> None:
+    """Name the failure, never its message: a database error can quote the
+    statement's parameters, which hold the adult's words."""
+    logger.error("feedback: %s failed (%s)", what, type(error).__name__)
 
 
 def _identifier_warning(kind: str) -> str:

@@ -46,6 +46,31 @@ def _check(value: Optional[str], allowed: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
 
 
+# Session fields a caller may set, with their allowed values (None: free text).
+SESSION_FIELDS = {
+    "respondent": RESPONDENTS,
+    "outcomes_asked": OUTCOMES_ASKED,
+    "risk_result": RISK_RESULTS,
+    "other_comments": None,
+}
+
+
+def _check_fields(fields: dict) -> None:
+    for name, value in fields.items():
+        if name not in SESSION_FIELDS:
+            raise ValueError(f"{name} is not a session field")
+        if SESSION_FIELDS[name] is not None:
+            _check(value, SESSION_FIELDS[name], name)
+
+
+def _newest_draft(session: Session, case_ref: str) -> Optional[FeedbackSession]:
+    return session.execute(
+        select(FeedbackSession)
+        .where(FeedbackSession.case_ref == case_ref, FeedbackSession.status == "draft")
+        .order_by(FeedbackSession.started_at.desc())
+    ).scalars().first()
+
+
 class FeedbackRepository:
     def __init__(self, sessions: sessionmaker):
         self._sessions = sessions
@@ -73,11 +98,7 @@ class FeedbackRepository:
     def open_session(self, conversation_id: str, case_ref: str) -> str:
         """The draft for this case (a resumed conversation), or a new one."""
         with self._unit_of_work() as session:
-            draft = session.execute(
-                select(FeedbackSession)
-                .where(FeedbackSession.case_ref == case_ref, FeedbackSession.status == "draft")
-                .order_by(FeedbackSession.started_at.desc())
-            ).scalars().first()
+            draft = _newest_draft(session, case_ref)
             if draft is not None:
                 draft.conversation_id = conversation_id
                 draft.updated_at = utcnow()
@@ -97,17 +118,7 @@ class FeedbackRepository:
 
     def update_session(self, session_id: str, **fields) -> None:
         """Set respondent, outcomes_asked, risk_result or other_comments."""
-        allowed = {
-            "respondent": RESPONDENTS,
-            "outcomes_asked": OUTCOMES_ASKED,
-            "risk_result": RISK_RESULTS,
-            "other_comments": None,
-        }
-        for name, value in fields.items():
-            if name not in allowed:
-                raise ValueError(f"{name} is not a session field")
-            if allowed[name] is not None:
-                _check(value, allowed[name], name)
+        _check_fields(fields)
         with self._unit_of_work() as session:
             found = self._get(session, session_id)
             for name, value in fields.items():
@@ -179,13 +190,7 @@ class FeedbackRepository:
         fields, every answer given so far (upserted) and, when given, the
         outcomes. Repeating it changes nothing, so a retried or delayed save
         can never duplicate a row."""
-        allowed = {"respondent": RESPONDENTS, "outcomes_asked": OUTCOMES_ASKED, "risk_result": RISK_RESULTS,
-                   "other_comments": None}
-        for name, value in fields.items():
-            if name not in allowed:
-                raise ValueError(f"{name} is not a session field")
-            if allowed[name] is not None:
-                _check(value, allowed[name], name)
+        _check_fields(fields)
         for key, (value, _comment) in answers.items():
             _check(key, QUESTION_KEYS, "question_key")
             _check(value, ANSWER_VALUES, "value")
@@ -220,11 +225,7 @@ class FeedbackRepository:
     def find_draft(self, case_ref: str) -> Optional[dict]:
         """The newest draft for a case reference, with its id, or None."""
         with self._unit_of_work() as session:
-            draft = session.execute(
-                select(FeedbackSession)
-                .where(FeedbackSession.case_ref == case_ref, FeedbackSession.status == "draft")
-                .order_by(FeedbackSession.started_at.desc())
-            ).scalars().first()
+            draft = _newest_draft(session, case_ref)
             return None if draft is None else {"id": draft.id, **_export_row(draft)}
 
     def flag_disclosure(self, session_id: str) -> None:
