@@ -94,19 +94,18 @@ def cmd_validate(_args) -> int:
 
 
 def cmd_test_stories(_args) -> int:
-    settings = config.load_settings()
-    with _action_server(settings):
-        return _run_rasa(
-            [
-                "test", "core",
-                "--stories", "tests/stories",
-                "--model", str(latest_model()),
-                "--endpoints", "endpoints.yml",
-                "--out", "results",
-                "--fail-on-prediction-errors",
-            ],
-            settings,
-        )
+    """Rasa replays the test stories against the model's predictions; it
+    runs no custom action, so no action server or tracker store is needed."""
+    return _run_rasa(
+        [
+            "test", "core",
+            "--stories", "tests/stories",
+            "--model", str(latest_model()),
+            "--out", "results",
+            "--fail-on-prediction-errors",
+        ],
+        config.load_settings(),
+    )
 
 
 # -- servers ---------------------------------------------------------------

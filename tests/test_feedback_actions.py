@@ -301,3 +301,30 @@ def test_outcome_questions_name_each_outcome_in_turn(repo):
     assert '"To feel safer"' in _ask(c, "outcome_rating")["text"]
     c.answer("partly")
     assert '"I want my garden back"' in _ask(c, "outcome_rating")["text"]
+
+
+BAD_INPUTS = ["", "x" * 10_000, "😀😀😀", "<script>alert(1)</script>", "'; DROP TABLE feedback_answer; --"]
+FREE_TEXT_STEPS = {"outcomes_chosen", "other_comments"}  # the person's own words: kept as given
+
+
+@pytest.mark.parametrize("position", range(len(HAPPY)))
+def test_bad_input_at_every_step_gets_a_reply_and_leaves_stored_answers_intact(repo, position):
+    for bad in BAD_INPUTS:
+        c = Conversation(f"bad-{position}")
+        for text in HAPPY[:position]:
+            c.answer(text)
+        before = [{k: v for k, v in row.items() if k != "outcomes"} for row in repo.export()]
+        step = c.answer(bad)
+        assert c.said or c.next_step() != step, (step, bad[:20])  # a clear reply, or the next question
+        after = [{k: v for k, v in row.items() if k != "outcomes"} for row in repo.export()]
+        for key, value in before[0].items() if before else []:
+            if key != step and value is not None:
+                assert after[0][key] == value, (step, bad[:20], key)
+        if step not in FREE_TEXT_STEPS or not bad.strip():
+            assert c.slots.get(step) is None, (step, bad[:20])  # not taken as an answer
+        # start again from a clean database for the next bad input
+        engine = repo._sessions.kw["bind"]
+        from sqlalchemy import text
+        with engine.begin() as conn:
+            for table in ("feedback_answer", "desired_outcome", "feedback_session"):
+                conn.execute(text(f"delete from {table}"))

@@ -110,3 +110,32 @@ def test_a_message_with_known_words_is_left_to_the_classifier():
     message = _with_word_features(_message("thanks a lot", intent="thank", intent_conf=0.98), [1, 0, 2])
     _fallback().process([message])
     assert message.get("intent")["name"] == "thank"
+
+
+def test_a_question_diet_files_as_an_answer_is_guidance_when_the_selector_is_sure():
+    message = _message("done with rather than done to?", intent="inform", intent_conf=0.94, topic="done_with_not_to",
+                       topic_conf=0.9)
+    _fallback().process([message])
+    assert message.get("intent")["name"] == "guidance"
+
+
+def test_an_unsure_intent_with_a_sure_selector_is_answered():
+    message = _message("what r the 6 principles", intent="start_quiz", intent_conf=0.28, topic="six_principles",
+                       topic_conf=0.97)
+    _fallback().process([message])
+    assert message.get("intent")["name"] == "guidance"
+
+
+def test_safety_intents_and_confident_intents_are_never_promoted():
+    for intent in ("disclosure", "immediate_danger", "greet"):
+        message = _message("what are the principles again", intent=intent, intent_conf=0.97, topic="six_principles",
+                           topic_conf=0.95)
+        _fallback().process([message])
+        assert message.get("intent")["name"] == intent
+
+
+def test_an_answer_with_an_unsure_selector_stays_an_answer():
+    message = _message("they didn't ask what I wanted", intent="inform", intent_conf=0.99, topic="outcome_not_achievable",
+                       topic_conf=0.47)
+    _fallback().process([message])
+    assert message.get("intent")["name"] == "inform"

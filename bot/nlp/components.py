@@ -8,7 +8,10 @@
   threshold of its own, rasa issue 9751, so a guidance question with a
   confident intent but a guessed answer would be answered wrongly), and when
   not one word of the message was seen in training: DIET is often very
-  confident about gibberish ("flibber quonk" -> thank, 0.98).
+  confident about gibberish ("flibber quonk" -> thank, 0.98). Conversely,
+  when DIET is unsure or files a question under the answers' catch-all
+  intent but the selector is very sure of a topic, it is a guidance question.
+  Safety intents (danger, disclosure) are never changed.
 """
 from __future__ import annotations
 
@@ -112,7 +115,30 @@ class GuidanceAwareFallbackClassifier(FallbackClassifier):
             "response_selector_threshold": 0.3,
             # alias of the word-level CountVectorsFeaturizer in config.yml
             "known_words_featurizer": "word_counts",
+            # A message DIET files under a catch-all (or is unsure about) is a
+            # guidance question when the selector is this sure of its topic.
+            "promote_to_guidance_threshold": 0.8,
+            "promotable_intents": ["inform"],
         }
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._promote_to_guidance(message)
+        return super().process(messages)
+
+    def _promote_to_guidance(self, message: Message) -> None:
+        intent = message.get("intent") or {}
+        confidence = float((((_selection(message) or {}).get("response") or {}).get("confidence")) or 0)
+        unsure = float(intent.get("confidence") or 0) < self.component_config["threshold"]
+        catch_all = intent.get("name") in self.component_config["promotable_intents"]
+        if (unsure or catch_all) and confidence >= self.component_config["promote_to_guidance_threshold"]:
+            promoted = {"name": RETRIEVAL_INTENT, "confidence": confidence}
+            # the intent it was filed under leaves the ranking, or the ambiguity
+            # check would see two near-equal candidates and fall back anyway
+            dropped = {RETRIEVAL_INTENT, intent.get("name")}
+            ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") not in dropped]
+            message.set("intent", promoted, add_to_output=True)
+            message.set("intent_ranking", [promoted, *ranking], add_to_output=True)
 
     def _no_known_words(self, message: Message) -> bool:
         _, sentence = message.get_sparse_features("text", [self.component_config["known_words_featurizer"]])
