@@ -21,7 +21,7 @@ def _say(dispatcher: CollectingDispatcher, replies) -> None:
 
 
 def _slots(tracker: Tracker) -> Dict[str, Any]:
-    return {name: tracker.get_slot(name) for name in feedback.FLOW_SLOTS}
+    return {name: tracker.get_slot(name) for name in (*feedback.FLOW_SLOTS, "requested_slot")}
 
 
 def _set(values: Dict[str, Any]) -> List[EventType]:

@@ -328,3 +328,24 @@ def test_bad_input_at_every_step_gets_a_reply_and_leaves_stored_answers_intact(r
         with engine.begin() as conn:
             for table in ("feedback_answer", "desired_outcome", "feedback_session"):
                 conn.execute(text(f"delete from {table}"))
+
+
+def test_resuming_a_draft_revalidates_the_restored_answers_without_changing_them(repo):
+    c = Conversation("first")
+    for text in HAPPY[:11]:
+        c.answer(text)
+    c.run(actions.ActionFeedbackPause(), "pause", "pause_feedback")
+    later = Conversation("second")
+    _, events = later.run(actions.ActionFeedbackStart(), "resume case ABC-1234", "resume_feedback")
+    restored = {e["name"]: e["value"] for e in events if e["event"] == "slot" and e["value"] is not None}
+    # Rasa validates slots set before a form starts: play that part, as it does.
+    later.slots["requested_slot"] = None
+    dispatcher = CollectingDispatcher()
+    tracker = later._tracker("resume case ABC-1234", extra_events=[
+        {"event": "slot", "name": k, "value": v} for k, v in restored.items()])
+    events = asyncio.run(actions.ValidateFeedbackForm().run(dispatcher, tracker, DOMAIN))
+    later._apply(events)
+    assert dispatcher.messages == []  # nothing is "unclear" about the restored answers
+    assert later.next_step() == "feels_safe"
+    assert later.slots["goals_achieved"] == "yes" and later.slots["outcome_rating"] == "done"
+    assert repo.export()[0]["acted_on_wishes_comment"] == "not really, they moved me without asking"

@@ -195,3 +195,16 @@ def test_a_case_reference_that_is_an_nhs_number_is_refused_over_rest(server):
     assert "NHS number" in replies[0]["text"]
     assert "case reference" in replies[-1]["text"]  # and it is asked again
     assert "943 476 5919" not in _export(server, "csv")
+
+
+def test_pause_then_resume_from_another_chat_carries_on_at_the_same_question(server):
+    for message in ["start closing feedback", "RS-7788", "the adult", "not asked", "yeah", "sort of, mostly"]:
+        say("resume-1", message)
+    paused = " ".join(r["text"] for r in say("resume-1", "pause"))
+    assert 'resume case RS-7788' in paused
+    replies = say("resume-2", "resume case RS-7788")  # a new chat, as after a dropped connection
+    text = " ".join(r["text"] for r in replies)
+    assert "saved draft" in text and "couldn't tell" not in text
+    assert replies[-1]["text"].startswith("Question 3 of 6")
+    row = next(r for r in json.loads(_export(server)) if r["case_ref"] == "RS-7788")
+    assert row["had_chance_to_say"] == "partly" and row["had_chance_to_say_comment"] == "sort of, mostly"

@@ -13,7 +13,9 @@ _FILLER = re.compile(r"^[\W_]*$")
 
 
 def _plain(text: str) -> str:
-    return re.sub(r"\s+", " ", (text or "").translate(_APOSTROPHES).strip().lower())
+    """Lower case, straight apostrophes, single spaces; "not_answered" (a stored
+    value coming back from a draft) reads as "not answered"."""
+    return re.sub(r"[\s_]+", " ", (text or "").translate(_APOSTROPHES).strip().lower())
 
 
 def _starts_with(plain: str, phrase: str) -> Optional[int]:

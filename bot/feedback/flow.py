@@ -20,7 +20,7 @@ from bot import privacy
 from bot.feedback import answers
 from bot.feedback.questionnaire import questionnaire
 from bot.store import FeedbackRepository
-from bot.store.models import QUESTION_KEYS
+from bot.store.models import ANSWER_VALUES, OUTCOMES_ASKED, QUESTION_KEYS, RESPONDENTS, RISK_RESULTS
 
 logger = logging.getLogger(__name__)
 
@@ -152,9 +152,11 @@ class FeedbackFlow:
     def validate(self, step: str, text: Any, slots: Dict[str, Any], conversation_id: str) -> StepResult:
         """The slots to set after the reply to `step`, and what to say. An
         unclear reply leaves the step empty so it is asked again."""
+        if _restored(step, text, slots):
+            return StepResult({step: text})  # already stored as it is
         text = text if isinstance(text, str) else ("" if text is None else str(text))
         handler = getattr(self, f"_{step}" if step not in QUESTION_KEYS else "_closing_question")
-        result: StepResult = handler(step, text, slots, conversation_id)
+        result = handler(step, text, slots, conversation_id)
         filled = result.slots.get(step) not in (None,) and step in result.slots
         if filled:
             result.slots.setdefault(SIMPLER_SLOT, False)
@@ -295,6 +297,29 @@ class FeedbackFlow:
         except SQLAlchemyError as error:
             _log_failure("completing", error)
             return False
+
+
+CANONICAL = {
+    "respondent": RESPONDENTS,
+    "outcomes_asked": OUTCOMES_ASKED,
+    "risk_result": RISK_RESULTS,
+    **{key: ANSWER_VALUES for key in QUESTION_KEYS},
+}
+
+
+def _restored(step: str, value: Any, slots: Dict[str, Any]) -> bool:
+    """A value put back from a stored draft, not typed now: Rasa validates the
+    slots set before a form (re)starts, and those must pass unchanged, their
+    comments included. Typed answers always come for the requested step."""
+    if step == slots.get("requested_slot") or step == "case_ref":
+        return False
+    if step == "outcomes_chosen":
+        return isinstance(value, list) and all(isinstance(i, dict) and "outcome" in i for i in value)
+    if step == "outcome_rating":
+        return value == RATINGS_DONE and len(slots.get(RATINGS_SLOT) or []) >= len(chosen_outcomes(slots))
+    if step == "other_comments":
+        return isinstance(value, str)
+    return value in CANONICAL.get(step, ())
 
 
 def _log_failure(what: str, error: Exception) -> None:
