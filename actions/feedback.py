@@ -11,8 +11,13 @@ from rasa_sdk.types import DomainDict
 from bot import privacy
 from bot.feedback import feedback_flow
 from bot.feedback import flow as feedback
+from bot.feedback.questionnaire import questionnaire
 
 FORM = "feedback_form"
+
+
+def _message(name: str, **values) -> str:
+    return questionnaire().message(name, **values)
 
 
 def _say(dispatcher: CollectingDispatcher, replies) -> None:
@@ -80,14 +85,14 @@ class ActionFeedbackStart(Action):
         fresh = {name: None for name in feedback.FLOW_SLOTS}
         kind = privacy.identifier_kind(text)
         if kind:
-            dispatcher.utter_message(text=f"That message seems to include {kind}. Please don't type personal details; I only need the case reference.")
+            dispatcher.utter_message(text=_message("identifier_in_start", kind=kind))
         case_ref = flow.find_case_ref(text)
         if case_ref and not kind:
             result = flow.validate("case_ref", case_ref, fresh, tracker.sender_id)
             _say(dispatcher, result.replies)
             fresh.update(result.slots)
         elif (tracker.latest_message.get("intent") or {}).get("name") == "resume_feedback" and not case_ref:
-            dispatcher.utter_message(text="Which case should I carry on? Please give its case reference.")
+            dispatcher.utter_message(text=_message("which_case"))
         return _set(fresh)
 
 
@@ -99,7 +104,7 @@ class ActionFeedbackRephrase(Action):
         return "action_feedback_rephrase"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        dispatcher.utter_message(text="Let me put that more simply.")
+        dispatcher.utter_message(text=_message("simpler"))
         return [SlotSet(feedback.SIMPLER_SLOT, True)]
 
 
@@ -116,9 +121,9 @@ class ActionFeedbackGoBack(Action):
         index = steps.index(current) if current in steps else len(steps)
         previous = next((s for s in reversed(steps[:index]) if slots.get(s) is not None and s != "case_ref"), None)
         if previous is None:
-            dispatcher.utter_message(text="We're at the start, so there's nothing to go back to.")
+            dispatcher.utter_message(text=_message("nothing_to_go_back_to"))
             return []
-        dispatcher.utter_message(text="OK, let's go back.")
+        dispatcher.utter_message(text=_message("going_back"))
         reset = {previous: None}
         if previous == "outcome_rating":
             reset[feedback.RATINGS_SLOT] = (slots.get(feedback.RATINGS_SLOT) or [])[:-1]
@@ -131,7 +136,7 @@ class ActionFeedbackSummary(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         if not tracker.get_slot(feedback.SESSION_SLOT):
-            dispatcher.utter_message(text='There is no feedback in progress. Say "start closing feedback" to begin.')
+            dispatcher.utter_message(text=_message("no_feedback_in_progress"))
             return []
         _say(dispatcher, [feedback.summary(_slots(tracker))])
         return []
@@ -146,7 +151,7 @@ class ActionFeedbackChange(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
         if not slots.get(feedback.SESSION_SLOT):
-            dispatcher.utter_message(text='There is no feedback in progress. Say "start closing feedback" to begin.')
+            dispatcher.utter_message(text=_message("no_feedback_in_progress"))
             return []
         result = feedback.change_answer(slots, tracker.latest_message.get("text") or "")
         _say(dispatcher, result.replies)
@@ -167,18 +172,12 @@ class ActionFeedbackComplete(Action):
         slots = _slots(tracker)
         missing = [s for s in feedback.required_steps(slots) if slots.get(s) is None]
         if not slots.get(feedback.SESSION_SLOT) or missing:
-            dispatcher.utter_message(text='There is no finished feedback to save. Say "start closing feedback" to begin.')
+            dispatcher.utter_message(text=_message("nothing_to_save"))
             return []
         if not feedback_flow().complete(slots, tracker.sender_id):
-            dispatcher.utter_message(text=(
-                "I couldn't save it to the database just now. Nothing is lost: everything is kept in "
-                'this conversation. Please say "confirm" again in a minute.'
-            ))
+            dispatcher.utter_message(text=_message("could_not_complete"))
             return []
-        dispatcher.utter_message(text=(
-            f"Saved. The feedback for {slots['case_ref']} is recorded as complete. "
-            "Thank you, and thank the person for their time."
-        ))
+        dispatcher.utter_message(text=_message("completed", case_ref=slots["case_ref"]))
         return _set({name: None for name in feedback.FLOW_SLOTS})
 
 
@@ -192,9 +191,9 @@ class ActionFeedbackPause(Action):
         _say(dispatcher, saved.replies)
         case_ref = slots.get("case_ref")
         if case_ref:
-            dispatcher.utter_message(text=f'Paused. Everything so far is kept. To carry on, say "resume case {case_ref}".')
+            dispatcher.utter_message(text=_message("paused", case_ref=case_ref))
         else:
-            dispatcher.utter_message(text="Paused. Nothing had been recorded yet.")
+            dispatcher.utter_message(text=_message("paused_empty"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_set(saved.slots)]
 
 
@@ -208,10 +207,7 @@ class ActionFeedbackCancel(Action):
         slots = _slots(tracker)
         feedback_flow().save(slots, tracker.sender_id)
         case_ref = slots.get("case_ref")
-        text = "Stopped."
-        if case_ref:
-            text += f' A draft of the answers so far is kept; say "resume case {case_ref}" to carry on later.'
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=_message("stopped_with_draft", case_ref=case_ref) if case_ref else _message("stopped"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_set({n: None for n in feedback.FLOW_SLOTS})]
 
 
@@ -227,10 +223,8 @@ class ActionFeedbackDisclosure(Action):
         flagged = feedback_flow().flag_disclosure(slots, tracker.sender_id)
         dispatcher.utter_message(response="utter_disclosure")
         if slots.get(feedback.SESSION_SLOT):
-            note = "This session is flagged as including a new disclosure." if flagged else (
-                "I couldn't flag the session in the database just now: please record the disclosure in your case system."
-            )
-            dispatcher.utter_message(text=f'{note} The answers so far are kept as a draft; say "resume case {slots.get("case_ref")}" later if it is right to carry on.')
+            name = "disclosure_flagged" if flagged else "disclosure_not_flagged"
+            dispatcher.utter_message(text=_message(name, case_ref=slots.get("case_ref")))
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 

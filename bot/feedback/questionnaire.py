@@ -70,6 +70,9 @@ class Questionnaire:
             entry = entry[self._voice(respondent)]
         return " ".join(entry.split()).format(**values)
 
+    def message(self, name: str, **values) -> str:
+        return self.raw["messages"][name].format(**values)
+
     def outcome_label(self, key: str) -> str:
         return self.outcome_items.get(key, key)
 
