@@ -33,7 +33,6 @@ class Settings:
     action_port: int
     api_token: str
     case_ref_pattern: str
-    log_level: str
 
     @property
     def action_endpoint(self) -> str:
@@ -84,5 +83,4 @@ def load_settings() -> Settings:
         action_port=int(env.get("ACTION_PORT", "5055")),
         api_token=env.get("RASA_API_TOKEN", ""),
         case_ref_pattern=env.get("CASE_REF_PATTERN") or DEFAULT_CASE_REF_PATTERN,
-        log_level=env.get("LOG_LEVEL", "INFO"),
     )
