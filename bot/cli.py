@@ -240,6 +240,67 @@ def cmd_export(args) -> int:
     return export_sessions(args)
 
 
+def _repository(settings: config.Settings):
+    from bot.store import migrate, repository_for
+
+    migrate(settings.database_url)
+    return repository_for(settings.database_url)
+
+
+def cmd_report(args) -> int:
+    """MSP figures for managers and the SAB, small numbers suppressed."""
+    import getpass
+    from datetime import datetime, timezone
+
+    from bot.reports.figures import build_report
+    from bot.reports.render import RENDERERS
+    from bot.store.export import parse_day
+
+    repo = _repository(config.load_settings())
+    report = build_report(repo.export(), parse_day(args.since), parse_day(args.until), datetime.now(timezone.utc))
+    text = RENDERERS[args.format](report)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    repo.audit(getpass.getuser(), "report", f"format={args.format} since={args.since} until={args.until}",
+               int(report.completed) if report.completed.isdigit() else 0)
+    return 0
+
+
+def cmd_purge(args) -> int:
+    from bot.store.retention import purge
+
+    settings = config.load_settings()
+    repo = _repository(settings)
+
+    def confirm(plan) -> bool:
+        print(f"Older than {args.older_than} days (before {plan.cutoff:%Y-%m-%d %H:%M} UTC): "
+              f"{plan.sessions} feedback sessions and {plan.tracker_events} conversation events.")
+        if args.yes:
+            return True
+        try:
+            return input("Delete them? Type yes to confirm: ").strip().lower() == "yes"
+        except EOFError:  # no terminal to answer: never delete without --yes
+            return False
+
+    done = purge(repo, settings.tracker_database_url, args.older_than, confirm)
+    if done is None:
+        print("Nothing deleted.")
+        return 1
+    print(f"Deleted {done.sessions} feedback sessions and {done.tracker_events} conversation events.")
+    return 0
+
+
+def cmd_demo_data(args) -> int:
+    from bot.reports.demo import generate
+
+    count = generate(_repository(config.load_settings()), sessions=args.sessions, seed=args.seed)
+    print(f"Added {count} clearly fake feedback sessions (case references DEMO-0001...).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="msp-bot", description="The MSP Assistant's commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -265,6 +326,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", help="YYYY-MM-DD, sessions started before")
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
+    report = sub.add_parser("report", help="MSP report over completed sessions (small numbers suppressed)")
+    report.add_argument("--format", choices=["html", "csv", "json"], default="html")
+    report.add_argument("--since", help="YYYY-MM-DD, sessions completed on or after")
+    report.add_argument("--until", help="YYYY-MM-DD, sessions completed before")
+    report.add_argument("--out", help="file to write (default: standard output)")
+    report.set_defaults(func=cmd_report)
+    purge = sub.add_parser("purge", help="delete feedback and conversations older than DAYS")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.set_defaults(func=cmd_purge)
+    demo = sub.add_parser("demo-data", help="add a realistic, clearly fake set of sessions")
+    demo.add_argument("--sessions", type=int, default=120)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(func=cmd_demo_data)
     return parser
 
 

@@ -95,15 +95,16 @@ class FeedbackRepository:
         return found
 
     # -- sessions -----------------------------------------------------------
-    def open_session(self, conversation_id: str, case_ref: str) -> str:
-        """The draft for this case (a resumed conversation), or a new one."""
+    def open_session(self, conversation_id: str, case_ref: str, at: Optional[datetime] = None) -> str:
+        """The draft for this case (a resumed conversation), or a new one.
+        `at` backdates a new session (demo data only)."""
         with self._unit_of_work() as session:
             draft = _newest_draft(session, case_ref)
             if draft is not None:
                 draft.conversation_id = conversation_id
                 draft.updated_at = utcnow()
                 return draft.id
-            now = utcnow()
+            now = at or utcnow()
             new = FeedbackSession(
                 id=str(uuid.uuid4()),
                 conversation_id=conversation_id,
@@ -234,13 +235,13 @@ class FeedbackRepository:
             found.disclosure_flag = True
             found.updated_at = utcnow()
 
-    def complete(self, session_id: str) -> None:
+    def complete(self, session_id: str, at: Optional[datetime] = None) -> None:
         """Mark completed; completing twice keeps the first completion time."""
         with self._unit_of_work() as session:
             found = self._get(session, session_id)
             if found.status != "completed":
                 found.status = "completed"
-                found.completed_at = utcnow()
+                found.completed_at = at or utcnow()
                 found.updated_at = found.completed_at
 
     # -- reading ------------------------------------------------------------
@@ -257,6 +258,16 @@ class FeedbackRepository:
             query = query.where(FeedbackSession.started_at < until)
         with self._unit_of_work() as session:
             return [_export_row(found) for found in session.execute(query).scalars()]
+
+    def purge_before(self, cutoff: datetime, dry_run: bool = False) -> int:
+        """Delete sessions last changed before the cutoff, with their answers
+        and outcomes; returns how many sessions."""
+        with self._unit_of_work() as session:
+            old = session.execute(select(FeedbackSession).where(FeedbackSession.updated_at < cutoff)).scalars().all()
+            if not dry_run:
+                for found in old:
+                    session.delete(found)
+            return len(old)
 
     def audit(self, actor: str, action: str, detail: str, rows: int) -> None:
         with self._unit_of_work() as session:

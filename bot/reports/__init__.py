@@ -1,0 +1,1 @@
+"""MSP reports for managers and the Safeguarding Adults Board."""
