@@ -256,8 +256,14 @@ def cmd_report(args) -> int:
     from bot.reports.render import RENDERERS
     from bot.store.export import parse_day
 
-    repo = _repository(config.load_settings())
-    report = build_report(repo.export(), parse_day(args.since), parse_day(args.until), datetime.now(timezone.utc))
+    from bot.reports.figures import training_figures
+    from bot.store import training_repository_for
+
+    settings = config.load_settings()
+    repo = _repository(settings)
+    since, until = parse_day(args.since), parse_day(args.until)
+    training = training_figures(training_repository_for(settings.database_url).attempts(since, until))
+    report = build_report(repo.export(), since, until, datetime.now(timezone.utc), training)
     text = RENDERERS[args.format](report)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

@@ -168,3 +168,21 @@ def test_purge_without_confirmation_deletes_nothing(known, database_url):
     assert purge(known, database_url, 0, confirm=lambda plan: False, now=NOW) is None
     assert len(known.export()) == 21
     assert [e for e in known.audit_log() if e["action"] == "purge"] == []
+
+
+def test_training_figures_by_topic_with_small_counts_suppressed(known, database_url, tmp_path):
+    from bot.store import training_repository_for
+
+    training = training_repository_for(database_url)
+    for i in range(8):
+        training.record_attempt("learner-a", "round-1", "principles", f"p{i}", correct=i < 6, at=NOW)
+    training.record_attempt("learner-a", "round-1", "principles", "p0", correct=False, at=NOW)  # a retry
+    for i in range(3):
+        training.record_attempt("learner-b", "round-2", "capacity", f"c{i}", correct=True, at=NOW)
+    out = tmp_path / "report.json"
+    assert cli.main(["report", "--format", "json", "--since", "2026-01-01", "--until", "2026-07-01",
+                     "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["training"] == [
+        {"topic": "capacity", "attempts": "<5", "share_correct": "withheld"},
+        {"topic": "principles", "attempts": "8", "share_correct": "75%"},
+    ]

@@ -69,6 +69,20 @@ def group(counts: Dict[str, int], labels: Dict[str, str]) -> List[Cell]:
     return cells
 
 
+def training_figures(attempts: Iterable[dict]) -> List[dict]:
+    """Attempts and share correct by quiz topic, small counts suppressed."""
+    by_topic: Dict[str, List[bool]] = {}
+    for attempt in attempts:
+        by_topic.setdefault(attempt["quiz_topic"], []).append(bool(attempt["correct"]))
+    rows = []
+    for topic in sorted(by_topic):
+        results = by_topic[topic]
+        small = len(results) <= SMALL_MAX
+        share = WITHHELD if small else f"{round(100 * sum(results) / len(results))}%"
+        rows.append({"topic": topic, "attempts": show_total(len(results)), "share_correct": share})
+    return rows
+
+
 def _in_period(value: Optional[datetime], since: Optional[datetime], until: Optional[datetime]) -> bool:
     if value is None:
         return False

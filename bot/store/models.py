@@ -106,3 +106,19 @@ class AuditEntry(Base):
     action = Column(String(40), nullable=False)
     detail = Column(Text)
     rows = Column(Integer, nullable=False, default=0)
+
+
+class QuizAttempt(Base):
+    """One answer in a training round. The learner is an anonymous id taken
+    from the conversation, never a name."""
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    learner_id = Column(String(64), nullable=False, index=True)
+    round_id = Column(String(64), nullable=False)
+    quiz_topic = Column(String(40), nullable=False)
+    item_id = Column(String(40), nullable=False)
+    correct = Column(Boolean, nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False)

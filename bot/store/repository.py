@@ -23,6 +23,7 @@ from bot.store.models import (
     DesiredOutcome,
     FeedbackAnswer,
     FeedbackSession,
+    QuizAttempt,
 )
 
 
@@ -71,7 +72,7 @@ def _newest_draft(session: Session, case_ref: str) -> Optional[FeedbackSession]:
     ).scalars().first()
 
 
-class FeedbackRepository:
+class _Repository:
     def __init__(self, sessions: sessionmaker):
         self._sessions = sessions
 
@@ -87,6 +88,37 @@ class FeedbackRepository:
         finally:
             session.close()
 
+
+class TrainingRepository(_Repository):
+    """Training attempts, for the training figures of the report."""
+
+    def record_attempt(self, learner_id: str, round_id: str, quiz_topic: str, item_id: str, correct: bool,
+                       at: Optional[datetime] = None) -> None:
+        """Store one answer of a round; the same item in the same round is
+        stored once, so a retried action never counts twice."""
+        with self._unit_of_work() as session:
+            exists = session.execute(
+                select(QuizAttempt.id).where(QuizAttempt.round_id == round_id, QuizAttempt.item_id == item_id)
+            ).first()
+            if exists is None:
+                session.add(QuizAttempt(learner_id=learner_id, round_id=round_id, quiz_topic=quiz_topic,
+                                        item_id=item_id, correct=bool(correct), at=at or utcnow()))
+
+    def attempts(self, since: Optional[datetime] = None, until: Optional[datetime] = None) -> List[dict]:
+        query = select(QuizAttempt).order_by(QuizAttempt.at, QuizAttempt.id)
+        if since is not None:
+            query = query.where(QuizAttempt.at >= since)
+        if until is not None:
+            query = query.where(QuizAttempt.at < until)
+        with self._unit_of_work() as session:
+            return [
+                {"learner_id": a.learner_id, "round_id": a.round_id, "quiz_topic": a.quiz_topic,
+                 "item_id": a.item_id, "correct": bool(a.correct), "at": _as_utc(a.at)}
+                for a in session.execute(query).scalars()
+            ]
+
+
+class FeedbackRepository(_Repository):
     @staticmethod
     def _get(session: Session, session_id: str) -> FeedbackSession:
         found = session.get(FeedbackSession, session_id)
