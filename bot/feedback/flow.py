@@ -189,20 +189,21 @@ class FeedbackFlow:
             replies.append(Reply(f"I've found the saved draft for {candidate}. Let's carry on where it stopped."))
         return StepResult({**restored, "case_ref": candidate, SESSION_SLOT: session_id}, replies)
 
-    def _respondent(self, step, text, slots, conversation_id) -> StepResult:
-        value = answers.respondent(text)
+    @staticmethod
+    def _pick(step, value, slots, unclear="Sorry, I didn't catch that. Please choose one:") -> StepResult:
+        """A step answered by choosing an option: unclear -> asked again with its buttons."""
         if value is None:
-            return StepResult({"respondent": None}, [Reply("Sorry, I didn't catch who is answering. Please choose one:", question("respondent", slots).buttons)])
-        return StepResult({"respondent": value})
+            return StepResult({step: None}, [Reply(unclear, question(step, slots).buttons)])
+        return StepResult({step: value})
+
+    def _respondent(self, step, text, slots, conversation_id) -> StepResult:
+        return self._pick(step, answers.respondent(text), slots, "Sorry, I didn't catch who is answering. Please choose one:")
 
     def _outcomes_asked(self, step, text, slots, conversation_id) -> StepResult:
-        value = answers.outcomes_asked(text)
-        if value is None:
-            return StepResult({"outcomes_asked": None}, [Reply("Sorry, I didn't catch that. Please choose one:", question("outcomes_asked", slots).buttons)])
-        update: Dict[str, Any] = {"outcomes_asked": value}
-        if value != "asked_expressed":
-            update.update(outcomes_chosen=None, outcome_rating=None, **{RATINGS_SLOT: []})
-        return StepResult(update)
+        result = self._pick(step, answers.outcomes_asked(text), slots)
+        if result.slots[step] not in (None, "asked_expressed"):
+            result.slots.update(outcomes_chosen=None, outcome_rating=None, **{RATINGS_SLOT: []})
+        return result
 
     def _outcomes_chosen(self, step, text, slots, conversation_id) -> StepResult:
         kind = privacy.identifier_kind(text)
@@ -248,10 +249,7 @@ class FeedbackFlow:
         return StepResult({step: parsed.value, COMMENTS_SLOT: comments, PENDING_SLOT: None})
 
     def _risk_result(self, step, text, slots, conversation_id) -> StepResult:
-        value = answers.risk_result(text)
-        if value is None:
-            return StepResult({"risk_result": None}, [Reply("Please choose one:", question("risk_result", slots).buttons)])
-        return StepResult({"risk_result": value})
+        return self._pick(step, answers.risk_result(text), slots, "Please choose one:")
 
     def _other_comments(self, step, text, slots, conversation_id) -> StepResult:
         if not text.strip():

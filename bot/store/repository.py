@@ -64,6 +64,15 @@ def _check_fields(fields: dict) -> None:
             _check(value, SESSION_FIELDS[name], name)
 
 
+def _in_period(query, column, since: Optional[datetime], until: Optional[datetime]):
+    """[since, until): either end may be open."""
+    if since is not None:
+        query = query.where(column >= since)
+    if until is not None:
+        query = query.where(column < until)
+    return query
+
+
 def _newest_draft(session: Session, case_ref: str) -> Optional[FeedbackSession]:
     return session.execute(
         select(FeedbackSession)
@@ -105,11 +114,7 @@ class TrainingRepository(_Repository):
                                         item_id=item_id, correct=bool(correct), at=at or utcnow()))
 
     def attempts(self, since: Optional[datetime] = None, until: Optional[datetime] = None) -> List[dict]:
-        query = select(QuizAttempt).order_by(QuizAttempt.at, QuizAttempt.id)
-        if since is not None:
-            query = query.where(QuizAttempt.at >= since)
-        if until is not None:
-            query = query.where(QuizAttempt.at < until)
+        query = _in_period(select(QuizAttempt).order_by(QuizAttempt.at, QuizAttempt.id), QuizAttempt.at, since, until)
         with self._unit_of_work() as session:
             return [
                 {"learner_id": a.learner_id, "round_id": a.round_id, "quiz_topic": a.quiz_topic,
@@ -284,10 +289,7 @@ class FeedbackRepository(_Repository):
     def export(self, since: Optional[datetime] = None, until: Optional[datetime] = None) -> List[dict]:
         """One dict per session started in [since, until), oldest first."""
         query = select(FeedbackSession).order_by(FeedbackSession.started_at, FeedbackSession.id)
-        if since is not None:
-            query = query.where(FeedbackSession.started_at >= since)
-        if until is not None:
-            query = query.where(FeedbackSession.started_at < until)
+        query = _in_period(query, FeedbackSession.started_at, since, until)
         with self._unit_of_work() as session:
             return [_export_row(found) for found in session.execute(query).scalars()]
 
