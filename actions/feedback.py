@@ -6,14 +6,12 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from bot import privacy
 from bot.feedback import feedback_flow
 from bot.feedback import flow as feedback
 from bot.feedback.questionnaire import questionnaire
 
-FORM = "feedback_form"
 
 
 def _message(name: str, **values) -> str:
