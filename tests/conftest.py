@@ -7,6 +7,7 @@ MSP_REQUIRE_POSTGRES=1 (CI), where a missing PostgreSQL is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import pytest
@@ -54,3 +55,24 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def repo(database_url) -> FeedbackRepository:
     return FeedbackRepository(session_factory(database_url))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright. Without it these tests skip,
+    unless MSP_REQUIRE_BROWSER=1 (CI installs it), where that is a failure."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("MSP_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"MSP_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
