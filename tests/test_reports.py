@@ -186,3 +186,33 @@ def test_training_figures_by_topic_with_small_counts_suppressed(known, database_
         {"topic": "capacity", "attempts": "<5", "share_correct": "withheld"},
         {"topic": "principles", "attempts": "8", "share_correct": "75%"},
     ]
+
+
+def _published(data):
+    """Every (section, label, count, percent) the report publishes, from its JSON."""
+    rows = [("sessions", name, value, "") for name, value in data["sessions"].items()]
+    for key in ("respondents", "outcomes_asked", "outcomes_achieved", "risk_result"):
+        rows += [(key, c["label"], c["count"], c["percent"]) for c in data[key]]
+    for outcome, cells in data["outcomes_achieved_by_outcome"].items():
+        rows += [(f"outcome: {outcome}", c["label"], c["count"], c["percent"]) for c in cells]
+    for question, cells in data["closing_questions"].items():
+        rows += [(f"question {question}", c["label"], c["count"], c["percent"]) for c in cells]
+    return rows
+
+
+def test_csv_and_html_publish_every_figure_of_the_json_report(known):
+    import html as html_lib
+
+    report = build_report(known.export(), SINCE, UNTIL, NOW)
+    expected = _published(json.loads(to_json(report)))
+    assert len(expected) == 3 + (3 + 4 + 3 + 4) + 10 * 3 + 6 * 4  # sessions, four groups, 10 outcomes, 6 questions
+    csv_rows = [tuple(r) for r in csv.reader(io.StringIO(to_csv(report)))]
+    for row in expected:
+        assert row in csv_rows, row
+    page = to_html(report)
+    for section, label, count, percent in expected:
+        if section == "sessions":
+            continue
+        cell = (f"<tr><th scope='row'>{html_lib.escape(label)}</th><td>{html_lib.escape(count)}</td>"
+                f"<td>{html_lib.escape(percent)}</td></tr>")
+        assert cell in page, (section, label)
