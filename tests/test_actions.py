@@ -40,7 +40,7 @@ def test_unsure_guidance_offers_the_closest_topics_as_buttons_and_a_way_to_rephr
     assert events == []
     assert REPHRASE_TEXT in message["text"]
     assert [b["title"] for b in message["buttons"]] == ["Independent advocacy", "Substantial difficulty", "The five MCA principles"]
-    assert message["buttons"][0]["payload"] == '/guidance{"topic": "independent_advocacy"}'
+    assert message["buttons"][0]["payload"] == "topic:independent_advocacy"
 
 
 def test_a_likely_non_guidance_intent_is_offered_by_its_plain_name():

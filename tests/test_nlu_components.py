@@ -47,13 +47,18 @@ def _fallback():
 
 
 def test_a_topic_button_answers_that_topic_whatever_the_selector_guessed():
-    message = _message('/guidance{"topic": "sab"}', topic="what_is_msp", topic_conf=0.2)
+    message = _message("topic:sab", topic="what_is_msp", topic_conf=0.2)
+    message.set("intent", {"name": "thank", "confidence": 0.9})
     _resolver().process([message])
     assert _answered(message) == "utter_guidance/sab"
+    assert message.get("intent") == {"name": "guidance", "confidence": 1.0}
+    assert {"entity": "topic", "value": "sab"}.items() <= message.get("entities")[-1].items()
+    _fallback().process([message])
+    assert message.get("intent")["name"] == "guidance"  # not a fallback, whatever DIET made of the words
 
 
 def test_a_button_for_an_unknown_topic_changes_nothing():
-    message = _message('/guidance{"topic": "no_such_topic"}')
+    message = _message("topic:no_such_topic")
     _resolver().process([message])
     assert _answered(message) == "utter_guidance/what_is_msp"
 

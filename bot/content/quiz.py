@@ -73,10 +73,35 @@ def _check(raw: dict, content: Guidance) -> QuizItem:
                     raw["evidence"], raw["why"])
 
 
+@dataclass(frozen=True)
+class QuizTopic:
+    id: str
+    title: str
+    words: Tuple[str, ...]  # what "test me on ..." recognises
+
+
+@dataclass(frozen=True)
+class QuizBook:
+    """Everything the training conversation says, from quiz.yml."""
+
+    items: Dict[str, QuizItem]
+    topics: Dict[str, QuizTopic]
+    messages: Dict[str, str]
+    default_questions: int
+    max_questions: int
+
+    def message(self, name: str, **values) -> str:
+        return self.messages[name].format(**values)
+
+
+def _read(directory: Path) -> dict:
+    return yaml.safe_load((directory / "quiz.yml").read_text(encoding="utf-8"))
+
+
 def load_quiz(directory: Path = CONTENT_DIR, content: Optional[Guidance] = None) -> Dict[str, QuizItem]:
     content = content or guidance()
     items: Dict[str, QuizItem] = {}
-    for raw in yaml.safe_load((directory / "quiz.yml").read_text(encoding="utf-8"))["items"]:
+    for raw in _read(directory)["items"]:
         item = _check(raw, content)
         if item.id in items:
             raise ContentError(f"quiz item {item.id} defined twice")
@@ -84,6 +109,26 @@ def load_quiz(directory: Path = CONTENT_DIR, content: Optional[Guidance] = None)
     return items
 
 
+def load_quiz_book(directory: Path = CONTENT_DIR, content: Optional[Guidance] = None) -> QuizBook:
+    raw = _read(directory)
+    if tuple(raw.get("quiz_topics") or ()) != QUIZ_TOPICS:
+        raise ContentError(f"quiz_topics must be exactly {QUIZ_TOPICS}, in order")
+    topics = {
+        key: QuizTopic(key, value["title"], tuple(_plain(w) for w in value["words"]))
+        for key, value in raw["quiz_topics"].items()
+    }
+    settings = raw.get("round") or {}
+    default, most = int(settings.get("default_questions", 5)), int(settings.get("max_questions", 20))
+    if not 1 <= default <= most:
+        raise ContentError("round: default_questions must be between 1 and max_questions")
+    return QuizBook(load_quiz(directory, content), topics, dict(raw["messages"]), default, most)
+
+
 @lru_cache(maxsize=1)
 def quiz() -> Dict[str, QuizItem]:
-    return load_quiz()
+    return quiz_book().items
+
+
+@lru_cache(maxsize=1)
+def quiz_book() -> QuizBook:
+    return load_quiz_book()

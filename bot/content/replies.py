@@ -5,7 +5,7 @@ content files, the rules about choosing it live here.
 """
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional
@@ -26,8 +26,22 @@ class Reply:
     topic: Optional[str] = None  # the guidance topic answered, for follow-ups
 
 
+TOPIC_PAYLOAD_PREFIX = "topic:"
+_TOPIC_PAYLOAD = re.compile(r"^\s*topic:([a-z0-9_]{1,60})\s*$")
+
+
 def topic_payload(topic_id: str) -> str:
-    return "/guidance" + json.dumps({"topic": topic_id})
+    """A topic button's payload. Not a "/intent{...}" payload: Rasa parses
+    those without the NLU pipeline, so the ResponseSelector's output that
+    utter_guidance needs would be missing; this one goes through NLU, where
+    bot.nlp's resolver makes it a guidance question about exactly that topic."""
+    return TOPIC_PAYLOAD_PREFIX + topic_id
+
+
+def payload_topic(text: str) -> Optional[str]:
+    """The topic id a topic button's payload names, if the text is one."""
+    match = _TOPIC_PAYLOAD.match(text or "")
+    return match.group(1) if match else None
 
 
 @lru_cache(maxsize=1)

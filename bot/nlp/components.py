@@ -1,7 +1,7 @@
 """Two small NLU components around Rasa's ResponseSelector.
 
-- GuidanceTopicResolver: a topic button (`/guidance{"topic": "x"}`) answers
-  that topic for certain, and a single principle named in the question (found
+- GuidanceTopicResolver: a topic button (payload `topic:x`) is a guidance
+  question about that topic for certain, and a single principle named in the question (found
   by the spaCy EntityRuler) wins over the selector's guess among principles.
 - GuidanceAwareFallbackClassifier: Rasa's FallbackClassifier, which also
   falls back when the ResponseSelector itself is unsure (the selector has no
@@ -15,8 +15,6 @@
 """
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,10 +25,11 @@ from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.content import Guidance, guidance
+from bot.content.replies import payload_topic
 
 RETRIEVAL_INTENT = "guidance"
 PRINCIPLE_ENTITY = "principle"
-_TOPIC_PAYLOAD = re.compile(r"^\s*/" + RETRIEVAL_INTENT + r"\s*(\{.*\})\s*$", re.S)
+TOPIC_ENTITY = "topic"
 
 
 def _selection(message: Message) -> Optional[dict]:
@@ -45,17 +44,6 @@ def _select(selection: dict, topic_id: str, confidence: float) -> None:
         confidence=confidence,
         responses=[],
     )
-
-
-def payload_topic(text: str) -> Optional[str]:
-    match = _TOPIC_PAYLOAD.match(text or "")
-    if not match:
-        return None
-    try:
-        topic = json.loads(match.group(1)).get("topic")
-    except (ValueError, AttributeError):
-        return None
-    return topic if isinstance(topic, str) else None
 
 
 def resolve_topic(
@@ -96,6 +84,12 @@ class GuidanceTopicResolver(GraphComponent):
             topic = payload_topic(message.get("text"))
             if topic in self.content.topics:
                 _select(selection, topic, 1.0)
+                certain = {"name": RETRIEVAL_INTENT, "confidence": 1.0}
+                message.set("intent", certain, add_to_output=True)
+                message.set("intent_ranking", [certain], add_to_output=True)
+                entity = {"entity": TOPIC_ENTITY, "value": topic, "start": 0, "end": len(message.get("text")),
+                          "extractor": type(self).__name__}
+                message.set("entities", [*(message.get("entities") or []), entity], add_to_output=True)
                 continue
             response = selection["response"]
             selected = (response.get("intent_response_key") or "").split("/", 1)[-1]
@@ -145,6 +139,8 @@ class GuidanceAwareFallbackClassifier(FallbackClassifier):
         return sentence is not None and sentence.features.nnz == 0
 
     def _should_fallback(self, message: Message) -> bool:
+        if payload_topic(message.get("text")) and (message.get("intent") or {}).get("confidence") == 1.0:
+            return False  # a topic button the resolver has already made certain
         if super()._should_fallback(message) or self._no_known_words(message):
             return True
         if (message.get("intent") or {}).get("name") != RETRIEVAL_INTENT:

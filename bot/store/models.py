@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -121,4 +122,5 @@ class QuizAttempt(Base):
     quiz_topic = Column(String(40), nullable=False)
     item_id = Column(String(40), nullable=False)
     correct = Column(Boolean, nullable=False)
+    skipped = Column(Boolean, nullable=False, default=False, server_default=false())
     at = Column(DateTime(timezone=True), nullable=False)

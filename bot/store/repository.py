@@ -102,7 +102,7 @@ class TrainingRepository(_Repository):
     """Training attempts, for the training figures of the report."""
 
     def record_attempt(self, learner_id: str, round_id: str, quiz_topic: str, item_id: str, correct: bool,
-                       at: Optional[datetime] = None) -> None:
+                       skipped: bool = False, at: Optional[datetime] = None) -> None:
         """Store one answer of a round; the same item in the same round is
         stored once, so a retried action never counts twice."""
         with self._unit_of_work() as session:
@@ -111,14 +111,16 @@ class TrainingRepository(_Repository):
             ).first()
             if exists is None:
                 session.add(QuizAttempt(learner_id=learner_id, round_id=round_id, quiz_topic=quiz_topic,
-                                        item_id=item_id, correct=bool(correct), at=at or utcnow()))
+                                        item_id=item_id, correct=bool(correct) and not skipped,
+                                        skipped=bool(skipped), at=at or utcnow()))
 
     def attempts(self, since: Optional[datetime] = None, until: Optional[datetime] = None) -> List[dict]:
         query = _in_period(select(QuizAttempt).order_by(QuizAttempt.at, QuizAttempt.id), QuizAttempt.at, since, until)
         with self._unit_of_work() as session:
             return [
                 {"learner_id": a.learner_id, "round_id": a.round_id, "quiz_topic": a.quiz_topic,
-                 "item_id": a.item_id, "correct": bool(a.correct), "at": _as_utc(a.at)}
+                 "item_id": a.item_id, "correct": bool(a.correct), "skipped": bool(a.skipped),
+                 "at": _as_utc(a.at)}
                 for a in session.execute(query).scalars()
             ]
 

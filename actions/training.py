@@ -1,0 +1,79 @@
+"""Training rounds for new staff: thin actions over bot.training."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, FormValidationAction
+from rasa_sdk.events import EventType, SlotSet
+
+from actions.tracker_reading import topic_ranking
+from bot.training import coach as rounds
+from bot.training import quiz_coach
+
+
+def _say(dispatcher, replies) -> None:
+    for reply in replies:
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+
+
+def _guidance_topic(tracker) -> tuple:
+    """The guidance topic a question in the middle of a round is about, and
+    how sure the selector is (a topic button is certain)."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "topic" and entity.get("value"):
+            return entity["value"], 1.0
+    ranking = topic_ranking(tracker)
+    return (ranking[0]["topic"], ranking[0]["confidence"]) if ranking else (None, 0.0)
+
+
+class ActionQuizStart(Action):
+    """ "quiz me", "test me on capacity with 10 questions", "give me a scenario"."""
+
+    def name(self) -> Text:
+        return "action_quiz_start"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        turn = quiz_coach().start(tracker.latest_message.get("text") or "",
+                                  tracker.latest_message.get("entities") or [],
+                                  seen=tracker.get_slot(rounds.SEEN_SLOT))
+        _say(dispatcher, turn.replies)
+        return [SlotSet(rounds.ROUND_SLOT, turn.round), SlotSet(rounds.SEEN_SLOT, turn.seen),
+                SlotSet(rounds.ANSWER_SLOT, None), SlotSet("requested_slot", None)]
+
+
+class ActionAskQuizAnswer(Action):
+    def name(self) -> Text:
+        return "action_ask_quiz_answer"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        _say(dispatcher, [quiz_coach().question(tracker.get_slot(rounds.ROUND_SLOT))])
+        return []
+
+
+class ValidateQuizForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_quiz_form"
+
+    async def validate_quiz_answer(self, value, dispatcher, tracker, domain) -> dict:
+        """Marks an answer, gives a hint, skips, stops or answers a guidance
+        question; the question stays open until the round moves on."""
+        state = tracker.get_slot(rounds.ROUND_SLOT)
+        if not state:
+            return {rounds.ANSWER_SLOT: rounds.ROUND_OVER}
+        topic, confidence = _guidance_topic(tracker)
+        turn = quiz_coach().take(state, str(value or ""), (tracker.latest_message.get("intent") or {}).get("name"),
+                                 tracker.sender_id, guidance_topic=topic, selector_confidence=confidence)
+        _say(dispatcher, turn.replies)
+        return {rounds.ROUND_SLOT: turn.round, rounds.ANSWER_SLOT: rounds.ROUND_OVER if turn.over else None}
+
+
+class ActionQuizEnd(Action):
+    """The score and what to revisit, when a round ends or is stopped."""
+
+    def name(self) -> Text:
+        return "action_quiz_end"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        turn = quiz_coach().finish(tracker.get_slot(rounds.ROUND_SLOT), tracker.sender_id)
+        _say(dispatcher, turn.replies)
+        return [SlotSet(rounds.ROUND_SLOT, None), SlotSet(rounds.ANSWER_SLOT, None)]
