@@ -23,7 +23,7 @@ PYTHON ?= $(shell for p in python3.10 $$(pyenv root 2>/dev/null)/versions/3.10*/
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,8) <= sys.version_info[:2] <= (3,10))' 2>/dev/null; \
 	  then command -v $$p; break; fi; done)
 
-.PHONY: help setup run shell train test validate bench-nlu clean
+.PHONY: help setup run shell train test validate bench-nlu css clean
 
 help:
 	@echo "make run    set everything up and start the assistant (Ctrl-C stops it)"
@@ -73,6 +73,10 @@ test: setup
 
 bench-nlu: setup
 	$(BIN)/python bench/nlu.py
+
+# The chat page's styles from govuk-frontend (the result is committed).
+css:
+	cd bot/web/styles && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf models results var/spacy .rasa $(GENERATED)

@@ -202,6 +202,7 @@ def cmd_run(_args) -> int:
             _wait_for(f"{base}/status?token={settings.api_token}", rasa, 180)
             print(
                 "\nThe MSP Assistant is running.\n"
+                f"  Page:  {base}/webhooks/web/\n"
                 f"  REST:  POST {base}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}}\n"
                 f"  API:   {base}/status?token=<RASA_API_TOKEN from .env>\n"
                 "  Shell: make shell (in another terminal)\n"

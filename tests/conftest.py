@@ -76,3 +76,12 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The assistant started once, as `msp-bot run` starts it (tests/stack.py)."""
+    from stack import running_assistant
+
+    with running_assistant(tmp_path_factory.mktemp("var")) as running:
+        yield running
