@@ -23,13 +23,14 @@ PYTHON ?= $(shell for p in python3.10 $$(pyenv root 2>/dev/null)/versions/3.10*/
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,8) <= sys.version_info[:2] <= (3,10))' 2>/dev/null; \
 	  then command -v $$p; break; fi; done)
 
-.PHONY: help setup run shell train test validate bench-nlu css clean
+.PHONY: help setup run shell train test validate bench bench-nlu css clean
 
 help:
 	@echo "make run    set everything up and start the assistant (Ctrl-C stops it)"
 	@echo "make test   set everything up and run every test suite"
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make bench-nlu  held-out topic accuracy beside a TF-IDF baseline"
+	@echo "make bench  startup, memory, latency and throughput beside a stock Rasa assistant"
 
 $(STAMP): requirements.txt pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -73,6 +74,10 @@ test: setup
 
 bench-nlu: setup
 	$(BIN)/python bench/nlu.py
+
+# Startup, memory, latency and throughput beside a stock `rasa init` assistant.
+bench: setup
+	$(BIN)/python bench/load.py
 
 # The chat page's styles from govuk-frontend (the result is committed).
 css:

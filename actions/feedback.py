@@ -7,7 +7,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.tracker_reading import pending_answers, resuming_after_outage
 from bot import privacy
+from bot.outage import PENDING_SLOT
 from bot.feedback import feedback_flow
 from bot.feedback import flow as feedback
 from bot.feedback.questionnaire import questionnaire
@@ -40,10 +42,20 @@ class ValidateFeedbackForm(FormValidationAction):
 
     async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
         """Each answer given this turn, checked and saved by bot.feedback
-        (one place for every step, instead of a validate_<slot> per slot)."""
+        (one place for every step, instead of a validate_<slot> per slot).
+        Answers kept from an action-server outage come first; "continue"
+        after one only asks the question again."""
         events: List[EventType] = []
         slots = _slots(tracker)
-        for step, value in tracker.slots_to_validate().items():
+        pending = {s: v for s, v in pending_answers(tracker).items() if s in feedback.ALL_STEPS}
+        typed = tracker.slots_to_validate()
+        if pending or resuming_after_outage(tracker):
+            events.append(SlotSet(PENDING_SLOT, None))
+            for step in typed:
+                if step in pending or resuming_after_outage(tracker):
+                    events.append(SlotSet(step, None))  # not an answer: the kept one, or "continue"
+            typed = {s: v for s, v in typed.items() if s not in pending and not resuming_after_outage(tracker)}
+        for step, value in {**pending, **typed}.items():
             if step not in feedback.ALL_STEPS:
                 continue
             result = feedback_flow().validate(step, value, slots, tracker.sender_id)

@@ -5,6 +5,8 @@ from typing import List, Optional
 
 from rasa_sdk import Tracker
 
+from bot.outage import OUTAGE_TEXT, PENDING_SLOT, RESUME_WORDS
+
 RETRIEVAL_INTENT = "guidance"
 
 
@@ -33,3 +35,20 @@ def last_guidance_topic(tracker: Tracker) -> Optional[str]:
         elif event.get("event") == "slot" and event.get("name") == "guidance_topic" and event.get("value"):
             return event["value"]
     return None
+
+
+def pending_answers(tracker: Tracker) -> dict:
+    """Answers typed while the action server was down (bot/outage.py), by slot,
+    oldest first: they are checked and saved before anything newer."""
+    pending = tracker.get_slot(PENDING_SLOT)
+    return dict(pending) if isinstance(pending, dict) else {}
+
+
+def resuming_after_outage(tracker: Tracker) -> bool:
+    """ "continue" right after the assistant said part of it wasn't answering:
+    a request to carry on, not an answer."""
+    text = " ".join((tracker.latest_message.get("text") or "").lower().split()).rstrip(".!")
+    if text not in RESUME_WORDS:
+        return False
+    last_bot = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+    return bool(last_bot) and last_bot.get("text") == OUTAGE_TEXT

@@ -6,7 +6,8 @@ from typing import List, Text
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.tracker_reading import topic_ranking
+from actions.tracker_reading import pending_answers, resuming_after_outage, topic_ranking
+from bot.outage import PENDING_SLOT
 from bot.training import coach as rounds
 from bot.training import quiz_coach
 
@@ -60,11 +61,16 @@ class ValidateQuizForm(FormValidationAction):
         state = tracker.get_slot(rounds.ROUND_SLOT)
         if not state:
             return {rounds.ANSWER_SLOT: rounds.ROUND_OVER}
+        kept = pending_answers(tracker).get(rounds.ANSWER_SLOT)
+        if kept is None and resuming_after_outage(tracker):
+            return {rounds.ANSWER_SLOT: None, PENDING_SLOT: None}  # "continue": the question again
+        intent = None if kept is not None else (tracker.latest_message.get("intent") or {}).get("name")
         topic, confidence = _guidance_topic(tracker)
-        turn = quiz_coach().take(state, str(value or ""), (tracker.latest_message.get("intent") or {}).get("name"),
+        turn = quiz_coach().take(state, str(kept if kept is not None else value or ""), intent,
                                  tracker.sender_id, guidance_topic=topic, selector_confidence=confidence)
         _say(dispatcher, turn.replies)
-        return {rounds.ROUND_SLOT: turn.round, rounds.ANSWER_SLOT: rounds.ROUND_OVER if turn.over else None}
+        return {rounds.ROUND_SLOT: turn.round, rounds.ANSWER_SLOT: rounds.ROUND_OVER if turn.over else None,
+                PENDING_SLOT: None}
 
 
 class ActionQuizEnd(Action):

@@ -7,6 +7,8 @@
   its own story reader requires: a false alarm, silenced for that intent only.
 - `rasa shell` under uvloop breaks prompt_toolkit (rasa issue 11575): for
   the shell, uvloop is made unimportable so Sanic falls back to asyncio.
+- An unreachable action server is said out loud, and a form's answer typed
+  meanwhile is kept (bot/outage.py), instead of a silent empty reply.
 """
 from __future__ import annotations
 
@@ -32,6 +34,11 @@ def main() -> None:
         args += ["--auth-token", token]
     sys.argv = ["rasa", *args]
     import rasa.__main__ as rasa_cli
+
+    if command in ("run", "shell"):
+        from bot import outage
+
+        outage.install()
 
     configure = rasa_cli.configure_logging_and_warnings
 

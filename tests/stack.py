@@ -24,8 +24,8 @@ BASE = f"http://127.0.0.1:{RASA_PORT}"
 PAGE = f"{BASE}/webhooks/web/"
 
 
-def _get(path, token=None):
-    url = f"{BASE}{path}" + (f"?token={token}" if token else "")
+def _get(path, token=None, base=BASE):
+    url = f"{base}{path}" + (f"?token={token}" if token else "")
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return response.status, response.read()
@@ -33,9 +33,9 @@ def _get(path, token=None):
         return error.code, error.read()
 
 
-def say(sender, message):
+def say(sender, message, base=BASE):
     request = urllib.request.Request(
-        f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook",
+        f"{base}/webhooks/rest/webhook",
         data=json.dumps({"sender": sender, "message": message}).encode(),
         headers={"Content-Type": "application/json"},
     )
@@ -57,12 +57,13 @@ def _listening_addresses(port):
 
 
 @contextmanager
-def running_assistant(var: Path):
+def running_assistant(var: Path, rasa_port: int = RASA_PORT, action_port: int = ACTION_PORT, log_name="server.log"):
     """Both servers on the test ports; yields where their log and data are."""
-    log = var / "server.log"
+    log = var / log_name
+    base = f"http://127.0.0.1:{rasa_port}"
     env = dict(os.environ)
     env.update(
-        RASA_PORT=str(RASA_PORT), ACTION_PORT=str(ACTION_PORT), RASA_API_TOKEN=TOKEN,
+        RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port), RASA_API_TOKEN=TOKEN,
         DATABASE_URL=f"sqlite:///{var / 'msp.db'}", LOG_LEVEL="INFO",
     )
     env.pop("TRACKER_DATABASE_URL", None)
@@ -74,7 +75,7 @@ def running_assistant(var: Path):
         while time.monotonic() < deadline:
             assert process.poll() is None, log.read_text()[-3000:]
             try:
-                if _get("/status", TOKEN)[0] == 200:
+                if _get("/status", TOKEN, base)[0] == 200:
                     break
             except OSError:
                 pass
@@ -83,7 +84,8 @@ def running_assistant(var: Path):
             process.kill()
             pytest.fail("server did not start:\n" + log.read_text()[-3000:])
         try:
-            yield {"process": process, "log": log, "var": var}
+            yield {"process": process, "log": log, "var": var, "base": base, "env": env,
+                   "action_port": action_port}
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -100,3 +102,38 @@ def _export(server, fmt="json"):
     out = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--format", fmt], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True, timeout=120, check=True)
     return out.stdout
+
+
+def action_server_pids(server) -> list:
+    """The action server started by this assistant (`python -m rasa_sdk ... --port N`)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"rasa_sdk" in args and str(server["action_port"]).encode() in args:
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+@contextmanager
+def standalone_action_server(server):
+    """An action server like the one `msp-bot run` starts, on the same port."""
+    env = dict(server["env"], SANIC_HOST="127.0.0.1")
+    with open(server["var"] / "actions.log", "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(server["action_port"])],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{server['action_port']}/health", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

@@ -16,18 +16,19 @@ import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.web.rest import check_message, error, handle, json_body
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 ASSETS = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
 COOKIE = "msp_chat"
-MAX_MESSAGE_CHARS = 5000
 HISTORY_TURNS = 200
 
 CONTENT_SECURITY_POLICY = (
@@ -58,7 +59,7 @@ def _secure(request: Request) -> bool:
 
 
 def _error(status: int, message: str) -> HTTPResponse:
-    return response.json({"error": message}, status=status, headers=SECURITY_HEADERS)
+    return error(status, message, SECURITY_HEADERS)
 
 
 def history_of(events: List[Dict[str, Any]], limit: int = HISTORY_TURNS) -> List[dict]:
@@ -98,11 +99,6 @@ class WebChatInput(RestInput):
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         token = req.cookies.get(COOKIE)
         return sender_for(token) if _valid_token(token) else None
-
-    def _extract_message(self, req: Request) -> Optional[Text]:
-        body = req.json if isinstance(req.json, dict) else {}
-        message = body.get("message")
-        return message if isinstance(message, str) else None
 
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()
@@ -153,8 +149,8 @@ class WebChatInput(RestInput):
                 return response.json([], headers=SECURITY_HEADERS)
             try:
                 tracker = await agent.tracker_store.retrieve(sender) if await agent.tracker_store.exists(sender) else None
-            except Exception as error:  # the tracker database down: the page starts empty
-                logger.error("web chat: reading the conversation failed (%s)", type(error).__name__)
+            except Exception as failure:  # the tracker database down
+                logger.error("web chat: reading the conversation failed (%s)", type(failure).__name__)
                 return _error(503, "The conversation can't be read just now.")
             events = [e.as_dict() for e in tracker.events] if tracker else []
             return response.json(history_of(events), headers=SECURITY_HEADERS)
@@ -166,20 +162,11 @@ class WebChatInput(RestInput):
                 return _error(401, "Your chat session has ended: reload the page to start a new one.")
             if not self._same_origin(request):
                 return _error(403, "Messages must come from the chat page.")
-            try:
-                text = self._extract_message(request)
-            except Exception:  # not JSON
-                text = None
-            if text is None:
-                return _error(400, "Send JSON like {\"message\": \"...\"}.")
-            if len(text) > MAX_MESSAGE_CHARS:
-                return _error(413, f"That message is too long: please keep it under {MAX_MESSAGE_CHARS} characters.")
-            collector = CollectingOutputChannel()
-            try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
-            except Exception as error:  # never the text: it may hold what the adult said
-                logger.error("web chat: handling a message failed (%s)", type(error).__name__)
-                return _error(500, "The assistant had a problem with that message. Please try again.")
-            return response.json(collector.messages, headers=SECURITY_HEADERS)
+            body = json_body(request)
+            problem = check_message(body)
+            if problem is not None:
+                problem.headers.update(SECURITY_HEADERS)
+                return problem
+            return await handle(on_new_message, body["message"], sender, self.name(), SECURITY_HEADERS)
 
         return web

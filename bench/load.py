@@ -1,0 +1,228 @@
+"""Startup, memory and latency under load: this assistant beside a stock Rasa
+assistant (`rasa init` data, trained in a temporary folder), same machine,
+same run, same messages, so every figure is also a ratio.
+
+    make bench          (or: .venv/bin/python bench/load.py [--levels 1 10 50] [--messages 300])
+
+Figures go to bench/results/load.json and are printed as a table.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TOKEN = "bench-token-" + "b" * 24
+
+GUIDANCE = ["what does proportionality mean?", "when do I refer for an independent advocate?",
+            "what are the six principles", "what is a s42 enquiry", "tell me more", "what is MSP",
+            "can I override her wishes?", "what is substantial difficulty"]
+FEEDBACK = ["record feedback for case BN-{n:05d}", "the adult", "yes", "1 and 9", "fully", "partly", "yes",
+            "sort of", "no", "yes", "no", "a bit", "reduced", "nothing else", "/confirm_feedback"]
+QUIZ = ["quiz me", "b", "hint", "a", "skip", "true", "c"]
+
+
+def script(n: int) -> List[str]:
+    """One sender's realistic mix: guidance questions, a whole feedback
+    conversation with its database writes, and a few quiz turns."""
+    return [GUIDANCE[n % len(GUIDANCE)], GUIDANCE[(n + 3) % len(GUIDANCE)],
+            *[m.format(n=n) for m in FEEDBACK], *QUIZ, "thanks"]
+
+
+def _parents() -> Dict[int, int]:
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            found[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    parents = _parents()
+    family, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    total = 0
+    for member in family:
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+def first_answer(url: str, process: subprocess.Popen, started: float, timeout: float = 600) -> float:
+    body = json.dumps({"sender": "bench-start", "message": "hello"}).encode()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early ({process.returncode})")
+        try:
+            request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                if response.status == 200 and json.loads(response.read()):
+                    return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise SystemExit("server did not answer in time")
+
+
+def stop(process: Optional[subprocess.Popen]) -> None:
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+async def _sender(session, url, name, messages, latencies, errors, per_turn=None):
+    for turn, message in enumerate(messages):
+        started = time.perf_counter()
+        try:
+            async with session.post(url, json={"sender": name, "message": message}) as response:
+                await response.read()
+                if response.status >= 500:
+                    errors.append(response.status)
+        except aiohttp.ClientError as error:
+            errors.append(type(error).__name__)
+        elapsed = (time.perf_counter() - started) * 1000
+        latencies.append(elapsed)
+        if per_turn is not None:
+            per_turn.setdefault(turn, []).append(elapsed)
+
+
+async def load(url: str, senders: int, messages_per_level: int, tag: str) -> dict:
+    per_sender = max(1, messages_per_level // senders)
+    latencies: List[float] = []
+    errors: list = []
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*[
+            _sender(session, url, f"{tag}-{senders}-{n}", (script(n) * 10)[:per_sender], latencies, errors)
+            for n in range(senders)
+        ])
+        elapsed = time.perf_counter() - started
+    return {"senders": senders, "messages": len(latencies), "errors": len(errors),
+            "per_second": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1)}
+
+
+async def long_conversation(url: str, tag: str, conversations: int = 5, turns: int = 40) -> dict:
+    per_turn: Dict[int, List[float]] = {}
+    messages = (GUIDANCE * 10)[:turns]
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        for n in range(conversations):
+            await _sender(session, url, f"{tag}-long-{n}", messages, [], [], per_turn)
+    first, last = statistics.median(per_turn[0]), statistics.median(per_turn[turns - 1])
+    return {"turn_1_p50_ms": round(first, 1), "turn_40_p50_ms": round(last, 1), "ratio": round(last / first, 2)}
+
+
+def measure(name: str, command: List[str], cwd: Path, env: dict, url: str, levels, messages) -> dict:
+    log = open(cwd / f"{name}-server.log", "wb")
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        startup = first_answer(url, process, started)
+        result = {"startup_s": round(startup, 1), "rss_mb_idle": rss_mb(process.pid)}
+        result["levels"] = [asyncio.run(load(url, level, messages, name)) for level in levels]
+        result["rss_mb_after_load"] = rss_mb(process.pid)
+        result["conversation_length"] = asyncio.run(long_conversation(url, name))
+        return result
+    finally:
+        stop(process)
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--messages", type=int, default=300, help="messages per concurrency level")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.json")
+    args = parser.parse_args()
+
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    work = Path(tempfile.mkdtemp(prefix="msp-bench-"))
+    try:
+        stock_dir = work / "stock"
+        started = time.monotonic()
+        subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(stock_dir)], env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stock_train = round(time.monotonic() - started, 1)
+        print(f"stock assistant trained in {stock_train} s", flush=True)
+        stock = measure("stock", [str(BIN / "rasa"), "run", "--port", "5405", "--interface", "127.0.0.1"],
+                        stock_dir, env, "http://127.0.0.1:5405/webhooks/rest/webhook", args.levels, args.messages)
+        stock["train_s"] = stock_train
+        ours_env = dict(env, RASA_PORT="5305", ACTION_PORT="5355", RASA_API_TOKEN=TOKEN,
+                        DATABASE_URL=f"sqlite:///{work / 'msp.db'}")
+        ours_env.pop("TRACKER_DATABASE_URL", None)
+        ours = measure("ours", [str(BIN / "msp-bot"), "run"], ROOT, ours_env,
+                       "http://127.0.0.1:5305/webhooks/rest/webhook", args.levels, args.messages)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ratios = {
+        "startup": round(ours["startup_s"] / stock["startup_s"], 2),
+        "memory_after_load": round(ours["rss_mb_after_load"] / stock["rss_mb_after_load"], 2),
+    }
+    for mine, theirs in zip(ours["levels"], stock["levels"]):
+        ratios[f"throughput_{mine['senders']}"] = round(mine["per_second"] / theirs["per_second"], 2)
+        ratios[f"p95_{mine['senders']}"] = round(mine["p95_ms"] / theirs["p95_ms"], 2)
+    result = {"measured_at": datetime.now(timezone.utc).isoformat(),
+              "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+              "ours": ours, "stock": stock, "ratios_ours_over_stock": ratios}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+
+    print(f"\n{'':24}{'ours':>12}{'stock':>12}{'ratio':>8}")
+    print(f"{'startup to answer (s)':24}{ours['startup_s']:>12}{stock['startup_s']:>12}{ratios['startup']:>8}")
+    print(f"{'memory after load (MB)':24}{ours['rss_mb_after_load']:>12}{stock['rss_mb_after_load']:>12}"
+          f"{ratios['memory_after_load']:>8}")
+    for mine, theirs in zip(ours["levels"], stock["levels"]):
+        n = mine["senders"]
+        print(f"{f'{n} senders: msg/s':24}{mine['per_second']:>12}{theirs['per_second']:>12}"
+              f"{ratios[f'throughput_{n}']:>8}")
+        print(f"{f'{n} senders: p50/p95/p99':24}{mine['p50_ms']:>4}/{mine['p95_ms']}/{mine['p99_ms']}"
+              f"{'':2}{theirs['p50_ms']}/{theirs['p95_ms']}/{theirs['p99_ms']}  p95 x{ratios[f'p95_{n}']}")
+    for label, data in (("ours", ours), ("stock", stock)):
+        c = data["conversation_length"]
+        print(f"{label}: turn 1 p50 {c['turn_1_p50_ms']} ms, turn 40 p50 {c['turn_40_p50_ms']} ms (x{c['ratio']})")
+    print(f"stock rasa init training: {stock['train_s']} s")
+    print(f"\nWritten to {args.out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
