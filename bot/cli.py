@@ -32,6 +32,7 @@ def _env(settings: config.Settings) -> dict:
         TRACKER_DATABASE_URL=settings.tracker_database_url,
         DATABASE_URL=settings.database_url,
         RASA_API_TOKEN=settings.api_token,
+        SANIC_WORKERS=str(settings.sanic_workers),
     )
     return env
 
@@ -42,6 +43,28 @@ def _rasa(args: List[str]) -> List[str]:
 
 def _run_rasa(args: List[str], settings: config.Settings) -> int:
     return subprocess.call(_rasa(args), cwd=ROOT, env=_env(settings))
+
+
+def _endpoints_file(settings: config.Settings) -> str:
+    """endpoints.yml, plus the Redis lock store when LOCK_STORE_URL is set:
+    replicas (or several Sanic workers) must share one lock per conversation."""
+    lock_store = config.lock_store_endpoint(settings.lock_store_url)
+    if settings.sanic_workers > 1 and not lock_store:
+        raise SystemExit("SANIC_WORKERS > 1 needs LOCK_STORE_URL (Redis): without a shared lock two workers "
+                         "could handle one conversation at the same time.")
+    if not lock_store:
+        return "endpoints.yml"
+    import yaml
+
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["lock_store"] = lock_store
+    target = ROOT / "var" / f"endpoints-{settings.rasa_port}.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_suffix(f".{os.getpid()}.tmp")
+    scratch.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    scratch.chmod(0o600)  # may hold the Redis password
+    scratch.replace(target)
+    return str(target)
 
 
 def latest_model() -> Optional[Path]:
@@ -173,13 +196,16 @@ def cmd_run(_args) -> int:
     if not settings.api_token or settings.api_token == config.TOKEN_PLACEHOLDER:
         raise SystemExit("RASA_API_TOKEN is not set in .env: the HTTP API needs a token.")
     from bot.store import migrate
+    from bot.store.db import prepare_conversation_store
 
     migrate(settings.database_url)
+    prepare_conversation_store(settings.tracker_database_url)
     model = latest_model()
     if model is None:
         if cmd_train(argparse.Namespace(force=False)) != 0:
             return 1
         model = latest_model()
+    endpoints = _endpoints_file(settings)
     _stop_on_signals()
     rasa: Optional[subprocess.Popen] = None
     try:
@@ -191,7 +217,7 @@ def cmd_run(_args) -> int:
                         "--interface", settings.rasa_host,
                         "--port", str(settings.rasa_port),
                         "--model", str(model),
-                        "--endpoints", "endpoints.yml",
+                        "--endpoints", endpoints,
                         "--credentials", "credentials.yml",
                     ],
                 ),

@@ -33,6 +33,8 @@ class Settings:
     action_port: int
     api_token: str
     case_ref_pattern: str
+    lock_store_url: str = ""
+    sanic_workers: int = 1
 
     @property
     def action_endpoint(self) -> str:
@@ -83,4 +85,40 @@ def load_settings() -> Settings:
         action_port=int(env.get("ACTION_PORT", "5055")),
         api_token=env.get("RASA_API_TOKEN", ""),
         case_ref_pattern=env.get("CASE_REF_PATTERN") or DEFAULT_CASE_REF_PATTERN,
+        lock_store_url=env.get("LOCK_STORE_URL", "").strip(),
+        sanic_workers=_positive_int(env.get("SANIC_WORKERS", "1"), "SANIC_WORKERS"),
     )
+
+
+def _positive_int(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SystemExit(f"{name} must be a whole number of at least 1, not {value!r}.")
+    return number
+
+
+def lock_store_endpoint(url: str) -> dict:
+    """Rasa's `lock_store` section for a redis:// or rediss:// URL
+    (redis://[:password@]host[:port][/db]); {} when no URL is set."""
+    from urllib.parse import unquote, urlsplit
+
+    if not url:
+        return {}
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise SystemExit("LOCK_STORE_URL must look like redis://host:6379/0 (or rediss:// for TLS).")
+    try:
+        db = int(parts.path.strip("/") or 0)
+        port = parts.port or 6379
+    except ValueError:
+        raise SystemExit("LOCK_STORE_URL: the port and the database must be numbers, e.g. redis://host:6379/0.")
+    section = {"type": "redis", "url": parts.hostname, "port": port, "db": db, "key_prefix": "msp",
+               "use_ssl": parts.scheme == "rediss"}
+    if parts.username:
+        section["username"] = unquote(parts.username)
+    if parts.password:
+        section["password"] = unquote(parts.password)
+    return section

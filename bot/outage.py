@@ -8,6 +8,13 @@ can't be reached say, once per message, what happened and what to do; when it
 was a form's validation, the words just typed are moved to the
 `pending_answers` slot, so the form's validation checks and saves them first
 when the action server is back (actions/form_pending.py).
+
+The conversation store (Rasa's tracker database) going down is worse: stock
+Rasa's FailSafeTrackerStore then hands out a brand-new conversation, so the
+next answer lands out of context and the form seems forgotten. Here the
+message is refused with STORE_OUTAGE_TEXT instead; nothing already stored is
+touched, and once the database is back the conversation carries on at the
+same question.
 """
 from __future__ import annotations
 
@@ -22,7 +29,16 @@ OUTAGE_TEXT = (
     "lost: it is kept in this conversation and saved when that part is back. Please send \"continue\" "
     "in a minute or two."
 )
+STORE_OUTAGE_TEXT = (
+    "I can't reach the conversation store just now, so I couldn't take that message. Everything you "
+    "gave before it is kept. Please send it again in a few minutes; if this goes on, tell your "
+    "system administrator."
+)
 logger = logging.getLogger(__name__)
+
+
+class ConversationStoreUnavailable(Exception):
+    """The tracker database could not be read or written."""
 _told: "OrderedDict[tuple, bool]" = OrderedDict()  # (sender, message time) already told, newest last
 
 
@@ -56,7 +72,52 @@ def extracted_this_turn(tracker: Any) -> Dict[str, Any]:
 
 
 def install() -> None:
-    """Wrap RemoteAction.run (idempotent)."""
+    """Wrap RemoteAction.run and the tracker store (idempotent)."""
+    _install_remote_action()
+    _install_conversation_store()
+
+
+def _install_conversation_store() -> None:
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    if getattr(FailSafeTrackerStore.retrieve, "_msp_outage", False):
+        return
+    handle_message = MessageProcessor.handle_message
+
+    async def strict_retrieve(self, sender_id):
+        try:
+            return await self._tracker_store.retrieve(sender_id)
+        except Exception as error:  # noqa: BLE001 - any driver error means the same here
+            logger.error("conversation store unreachable on read (%s)", type(error).__name__)
+            raise ConversationStoreUnavailable() from None
+
+    async def strict_save(self, tracker):
+        try:
+            await self._tracker_store.save(tracker)
+        except Exception as error:  # noqa: BLE001
+            logger.error("conversation store unreachable on write (%s)", type(error).__name__)
+            raise ConversationStoreUnavailable() from None
+
+    async def handle_message_or_say_why_not(self, message):
+        try:
+            return await handle_message(self, message)
+        except ConversationStoreUnavailable:
+            channel = message.output_channel
+            if channel is None:
+                return None
+            if isinstance(getattr(channel, "messages", None), list):
+                channel.messages.clear()  # replies to a message that was not kept would mislead
+            await channel.send_text_message(message.sender_id, STORE_OUTAGE_TEXT)
+            return getattr(channel, "messages", None)
+
+    for wrapped in (strict_retrieve, strict_save, handle_message_or_say_why_not):
+        wrapped._msp_outage = True  # type: ignore[attr-defined]
+    FailSafeTrackerStore.retrieve, FailSafeTrackerStore.save = strict_retrieve, strict_save
+    MessageProcessor.handle_message = handle_message_or_say_why_not
+
+
+def _install_remote_action() -> None:
     from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
     from rasa.shared.core.events import SlotSet
     from rasa.shared.exceptions import RasaException

@@ -79,9 +79,39 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def _shared_server(tmp_path_factory):
     """The assistant started once, as `msp-bot run` starts it (tests/stack.py)."""
     from stack import running_assistant
 
     with running_assistant(tmp_path_factory.mktemp("var")) as running:
         yield running
+
+
+def _log_tail(log, lines=80) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as error:
+        return f"(no log: {error})"
+
+
+@pytest.fixture
+def server(_shared_server):
+    """The shared assistant, checked alive before each test: if an earlier test
+    brought it down, say so with its log instead of 'connection refused'."""
+    process = _shared_server["process"]
+    if process.poll() is not None:
+        pytest.fail(f"the shared assistant exited (code {process.returncode}) before this test; "
+                    f"its log ends:\n{_log_tail(_shared_server['log'])}")
+    yield _shared_server
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing full-stack test shows the end of the assistant's log and
+    whether it is still running, so a CI failure can be read from CI's output."""
+    outcome = yield
+    report = outcome.get_result()
+    running = getattr(item, "funcargs", {}).get("server")
+    if report.when == "call" and report.failed and isinstance(running, dict) and "log" in running:
+        state = running["process"].poll()
+        report.sections.append(("assistant", f"exit code: {state}\n{_log_tail(running['log'])}"))

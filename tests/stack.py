@@ -56,49 +56,65 @@ def _listening_addresses(port):
     return found
 
 
-@contextmanager
-def running_assistant(var: Path, rasa_port: int = RASA_PORT, action_port: int = ACTION_PORT, log_name="server.log"):
-    """Both servers on the test ports; yields where their log and data are."""
-    log = var / log_name
-    base = f"http://127.0.0.1:{rasa_port}"
-    env = dict(os.environ)
-    env.update(
-        RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port), RASA_API_TOKEN=TOKEN,
-        DATABASE_URL=f"sqlite:///{var / 'msp.db'}", LOG_LEVEL="INFO",
-    )
-    env.pop("TRACKER_DATABASE_URL", None)
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()[-3000:]
-            try:
-                if _get("/status", TOKEN, base)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(1)
-        else:
-            process.kill()
-            pytest.fail("server did not start:\n" + log.read_text()[-3000:])
+def _wait_ready(running, deadline_seconds=240):
+    process, log, base = running["process"], running["log"], running["base"]
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()[-3000:]
         try:
-            yield {"process": process, "log": log, "var": var, "base": base, "env": env,
-                   "action_port": action_port}
-        finally:
-            process.send_signal(signal.SIGTERM)
+            if _get("/status", TOKEN, base)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    process.kill()
+    pytest.fail("server did not start:\n" + log.read_text()[-3000:])
+
+
+@contextmanager
+def running_assistants(*specs):
+    """Several assistants started at once (each spec: var, rasa_port,
+    action_port, log_name, extra_env); yields them when all answer."""
+    started = []
+    try:
+        for var, rasa_port, action_port, log_name, extra_env in specs:
+            env = dict(os.environ)
+            env.update(
+                RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port), RASA_API_TOKEN=TOKEN,
+                DATABASE_URL=f"sqlite:///{var / 'msp.db'}", LOG_LEVEL="INFO",
+            )
+            env.pop("TRACKER_DATABASE_URL", None)
+            env.update(extra_env or {})
+            log = var / log_name
+            with open(log, "wb") as out:
+                process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=PROJECT_ROOT, env=env,
+                                           stdout=out, stderr=subprocess.STDOUT)
+            started.append({"process": process, "log": log, "var": var, "base": f"http://127.0.0.1:{rasa_port}",
+                            "env": env, "action_port": action_port})
+        for running in started:
+            _wait_ready(running)
+        yield started
+    finally:
+        for running in started:
+            running["process"].send_signal(signal.SIGTERM)
+        for running in started:
             try:
-                process.wait(timeout=60)
+                running["process"].wait(timeout=60)
             except subprocess.TimeoutExpired:
-                process.kill()
+                running["process"].kill()
 
 
+@contextmanager
+def running_assistant(var: Path, rasa_port: int = RASA_PORT, action_port: int = ACTION_PORT, log_name="server.log",
+                      extra_env=None):
+    """Both servers on the test ports; yields where their log and data are."""
+    with running_assistants((var, rasa_port, action_port, log_name, extra_env)) as (running,):
+        yield running
 
 
 def _export(server, fmt="json"):
     """What `msp-bot export` prints for the running assistant's database."""
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{server['var'] / 'msp.db'}")
+    env = dict(os.environ, DATABASE_URL=server["env"]["DATABASE_URL"])
     out = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--format", fmt], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True, timeout=120, check=True)
     return out.stdout
@@ -137,3 +153,81 @@ def standalone_action_server(server):
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+class CuttableLink:
+    """A TCP forwarder to a real server that a test can cut and restore, so
+    'the database is down' is a refused or dropped connection, as in life."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
+        import socket
+        import threading
+
+        self._socket, self._threading = socket, threading
+        self.target = (target_host, target_port)
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self._listener = None
+        self._open = []
+        self._lock = threading.Lock()
+        self.restore()
+
+    def restore(self) -> None:
+        listener = self._socket.socket()
+        listener.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        self._threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """Refuse new connections and drop the open ones."""
+        try:
+            self._listener.shutdown(self._socket.SHUT_RDWR)  # wakes the accepting thread
+        except OSError:
+            pass
+        self._listener.close()
+        with self._lock:
+            for conn in self._open:
+                try:
+                    conn.shutdown(self._socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                conn.close()
+            self._open.clear()
+
+    def _accept(self, listener) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                server = self._socket.create_connection(self.target, timeout=5)
+                server.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._open += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                self._threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass

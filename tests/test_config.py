@@ -15,7 +15,8 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "ENV_FILE", tmp_path / ".env")
     monkeypatch.setattr(config, "ENV_EXAMPLE", tmp_path / ".env.example")
     saved = dict(os.environ)  # load_dotenv writes into os.environ
-    for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "RASA_HOST", "ACTION_HOST", "RASA_API_TOKEN"):
+    for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "RASA_HOST", "ACTION_HOST", "RASA_API_TOKEN",
+                 "LOCK_STORE_URL", "SANIC_WORKERS"):
         os.environ.pop(name, None)
     yield tmp_path
     os.environ.clear()
@@ -49,3 +50,43 @@ def test_one_database_url_moves_both_stores_to_postgresql(project, monkeypatch):
 
 def test_telemetry_is_off_in_the_example_configuration():
     assert "RASA_TELEMETRY_ENABLED=false" in config.ENV_EXAMPLE.read_text()
+
+
+def test_replicas_get_rasas_redis_lock_store_from_one_url(project, monkeypatch):
+    from bot import cli
+
+    monkeypatch.setenv("LOCK_STORE_URL", "rediss://:s%40cret@cache.internal:6380/2")
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    monkeypatch.setenv("RASA_PORT", "5999")
+    settings = config.load_settings()
+    assert settings.sanic_workers == 2
+    assert config.lock_store_endpoint(settings.lock_store_url) == {
+        "type": "redis", "url": "cache.internal", "port": 6380, "db": 2, "key_prefix": "msp", "use_ssl": True,
+        "password": "s@cret"}
+    written = cli._endpoints_file(settings)
+    try:
+        import yaml
+
+        endpoints = yaml.safe_load(open(written))
+        assert endpoints["lock_store"]["url"] == "cache.internal"
+        assert endpoints["tracker_store"] == {"type": "SQL", "url": "${TRACKER_DATABASE_URL}"}  # still from env
+        assert stat.S_IMODE(os.stat(written).st_mode) == 0o600  # holds the password
+    finally:
+        os.remove(written)
+
+
+def test_several_workers_without_a_shared_lock_store_are_refused_with_a_reason(project, monkeypatch):
+    from bot import cli
+
+    monkeypatch.setenv("SANIC_WORKERS", "3")
+    with pytest.raises(SystemExit, match="LOCK_STORE_URL"):
+        cli._endpoints_file(config.load_settings())
+    monkeypatch.setenv("SANIC_WORKERS", "none")
+    with pytest.raises(SystemExit, match="SANIC_WORKERS"):
+        config.load_settings()
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    monkeypatch.setenv("LOCK_STORE_URL", "http://cache:6379")
+    with pytest.raises(SystemExit, match="redis://"):
+        config.lock_store_endpoint(config.load_settings().lock_store_url)
+    monkeypatch.delenv("LOCK_STORE_URL")
+    assert cli._endpoints_file(config.load_settings()) == "endpoints.yml"

@@ -139,3 +139,33 @@ def test_a_snapshot_with_a_bad_value_stores_nothing_of_it(repo):
 
 def session_factory_for(repo):
     return repo._sessions.kw["bind"]
+
+
+@pytest.mark.postgres
+def test_replicas_starting_together_on_an_empty_postgresql_all_get_the_schema():
+    """Four servers of one deployment migrating and creating the conversation
+    table at the same moment: none fails, the schema is there once."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    from conftest import _postgres_schema_url
+
+    admin, schema, url = _postgres_schema_url()
+    start = ("import sys; from bot.store import migrate; from bot.store.db import prepare_conversation_store; "
+             "migrate(sys.argv[1]); prepare_conversation_store(sys.argv[1])")
+    try:
+        starters = [subprocess.Popen([sys.executable, "-c", start, url], stderr=subprocess.PIPE, text=True)
+                    for _ in range(4)]
+        failures = [p.stderr.read()[-800:] for p in starters if p.wait(timeout=120) != 0]
+        assert failures == []
+        with admin.connect() as conn:
+            tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
+                                      {"s": schema}).scalars())
+            versions = conn.execute(text(f"SELECT count(*) FROM {schema}.alembic_version")).scalar()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+    assert {"feedback_session", "quiz_attempt", "audit_log", "events"} <= tables and versions == 1

@@ -39,8 +39,35 @@ def alembic_config(url: str):
     return cfg
 
 
+# Several servers starting together on one PostgreSQL take turns to change its
+# schema (a transaction-level advisory lock, released at commit).
+SCHEMA_LOCK_KEY = 0x4D5350
+
+
+def hold_schema_lock(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
+
+
+def prepare_conversation_store(url: str) -> None:
+    """Create Rasa's tracker table before the servers start: two replicas that
+    find an empty PostgreSQL would otherwise both create it and one would fail."""
+    if not url.startswith("postgresql"):
+        return  # SQLite: one server per file, Rasa creates it
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    engine = create_engine(url, future=True, hide_parameters=True)
+    try:
+        with engine.begin() as connection:
+            hold_schema_lock(connection)
+            SQLTrackerStore.Base.metadata.create_all(connection)
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent, safe to run from
+    several servers at once on PostgreSQL)."""
     from alembic import command
 
     make_engine(url).dispose()  # creates the SQLite directory

@@ -1,7 +1,7 @@
 """Alembic environment: the URL comes from the caller's Config, never a file."""
 from alembic import context
 
-from bot.store.db import make_engine
+from bot.store.db import hold_schema_lock, make_engine
 from bot.store.models import Base
 
 config = context.config
@@ -22,6 +22,7 @@ def run_migrations() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
+            hold_schema_lock(connection)
             context.run_migrations()
     engine.dispose()
 
