@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -34,16 +35,18 @@ TOKEN = "bench-token-" + "b" * 24
 GUIDANCE = ["what does proportionality mean?", "when do I refer for an independent advocate?",
             "what are the six principles", "what is a s42 enquiry", "tell me more", "what is MSP",
             "can I override her wishes?", "what is substantial difficulty"]
-FEEDBACK = ["record feedback for case BN-{n:05d}", "the adult", "yes", "1 and 9", "fully", "partly", "yes",
+FEEDBACK = ["record feedback for case BN-{n:07d}", "the adult", "yes", "1 and 9", "fully", "partly", "yes",
             "sort of", "no", "yes", "no", "a bit", "reduced", "nothing else", "/confirm_feedback"]
+CASE_NUMBERS = itertools.count(int(time.time()) % 10_000 * 1_000)
 QUIZ = ["quiz me", "b", "hint", "a", "skip", "true", "c"]
 
 
 def script(n: int) -> List[str]:
-    """One sender's realistic mix: guidance questions, a whole feedback
-    conversation with its database writes, and a few quiz turns."""
+    """One conversation's realistic mix (26 messages): guidance questions, a
+    whole feedback conversation with its database writes, and quiz turns."""
+    case = next(CASE_NUMBERS)  # every feedback its own case, as in life
     return [GUIDANCE[n % len(GUIDANCE)], GUIDANCE[(n + 3) % len(GUIDANCE)],
-            *[m.format(n=n) for m in FEEDBACK], *QUIZ, "thanks"]
+            *[m.format(n=case) for m in FEEDBACK], *QUIZ, "thanks"]
 
 
 def _parents() -> Dict[int, int]:
@@ -57,23 +60,33 @@ def _parents() -> Dict[int, int]:
     return found
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB."""
+def memory_mb(pid: int) -> Dict[str, float]:
+    """Memory of a process and all its descendants, in MB: resident (RSS,
+    counting pages shared between forked workers once per process) and
+    proportional (PSS, each shared page split between its sharers: what the
+    family really costs the machine)."""
+    family = _family(pid)
+    totals = {"rss_mb": 0, "pss_mb": 0}
+    for member in family:
+        for field, source, key in (("VmRSS:", "status", "rss_mb"), ("Pss:", "smaps_rollup", "pss_mb")):
+            try:
+                for line in Path(f"/proc/{member}/{source}").read_text().splitlines():
+                    if line.startswith(field):
+                        totals[key] += int(line.split()[1])
+                        break
+            except OSError:
+                continue
+    return {key: round(value / 1024, 1) for key, value in totals.items()} | {"processes": len(family)}
+
+
+def _family(pid: int) -> set:
     parents = _parents()
     family, grew = {pid}, True
     while grew:
         more = {child for child, parent in parents.items() if parent in family} - family
         family |= more
         grew = bool(more)
-    total = 0
-    for member in family:
-        try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return round(total / 1024, 1)
+    return family
 
 
 def first_answer(url: str, process: subprocess.Popen, started: float, timeout: float = 600) -> float:
@@ -122,15 +135,26 @@ async def _sender(session, url, name, messages, latencies, errors, per_turn=None
             per_turn.setdefault(turn, []).append(elapsed)
 
 
+async def _practitioner(session, url, name, n, budget, latencies, errors):
+    """One practitioner at a time on this line: whole conversations (the
+    script), each under a new sender id, until the message budget is spent."""
+    conversation = 0
+    while budget > 0:
+        messages = script(n + conversation)[:budget]
+        await _sender(session, url, f"{name}-{conversation}", messages, latencies, errors)
+        budget -= len(messages)
+        conversation += 1
+
+
 async def load(url: str, senders: int, messages_per_level: int, tag: str) -> dict:
     per_sender = max(1, messages_per_level // senders)
     latencies: List[float] = []
     errors: list = []
     timeout = aiohttp.ClientTimeout(total=300)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
         started = time.perf_counter()
         await asyncio.gather(*[
-            _sender(session, url, f"{tag}-{senders}-{n}", (script(n) * 10)[:per_sender], latencies, errors)
+            _practitioner(session, url, f"{tag}-{senders}-{n}", n * 7, per_sender, latencies, errors)
             for n in range(senders)
         ])
         elapsed = time.perf_counter() - started
@@ -157,9 +181,9 @@ def measure(name: str, command: List[str], cwd: Path, env: dict, url: str, level
                                start_new_session=True)
     try:
         startup = first_answer(url, process, started)
-        result = {"startup_s": round(startup, 1), "rss_mb_idle": rss_mb(process.pid)}
+        result = {"startup_s": round(startup, 1), "memory_idle": memory_mb(process.pid)}
         result["levels"] = [asyncio.run(load(url, level, messages, name)) for level in levels]
-        result["rss_mb_after_load"] = rss_mb(process.pid)
+        result["memory_after_load"] = memory_mb(process.pid)
         result["conversation_length"] = asyncio.run(long_conversation(url, name))
         return result
     finally:
@@ -172,36 +196,62 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--messages", type=int, default=300, help="messages per concurrency level")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.json")
+    parser.add_argument("--reuse-stock", action="store_true",
+                        help="take the stock assistant's figures from --out instead of measuring them again")
+    parser.add_argument("--train", action="store_true",
+                        help="also time a full training of this assistant (about 13 minutes on 2 cores)")
+    parser.add_argument("--label", default="", help="what this run tries (kept in the results)")
+    parser.add_argument("--workers", type=int, default=2, help="Sanic workers for this assistant (needs Redis if > 1)")
+    parser.add_argument("--lock-store", default=os.environ.get("LOCK_STORE_URL", "redis://127.0.0.1:6379/0"),
+                        help="Redis for the lock store when --workers > 1")
     args = parser.parse_args()
 
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     work = Path(tempfile.mkdtemp(prefix="msp-bench-"))
     try:
-        stock_dir = work / "stock"
-        started = time.monotonic()
-        subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(stock_dir)], env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        stock_train = round(time.monotonic() - started, 1)
-        print(f"stock assistant trained in {stock_train} s", flush=True)
-        stock = measure("stock", [str(BIN / "rasa"), "run", "--port", "5405", "--interface", "127.0.0.1"],
-                        stock_dir, env, "http://127.0.0.1:5405/webhooks/rest/webhook", args.levels, args.messages)
-        stock["train_s"] = stock_train
+        if args.reuse_stock:
+            stock = json.loads(args.out.read_text())["stock"]
+        else:
+            stock_dir = work / "stock"
+            stock_dir.mkdir()  # rasa init wants the folder to exist
+            started = time.monotonic()
+            subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(stock_dir)], env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stock_train = round(time.monotonic() - started, 1)
+            print(f"stock assistant trained in {stock_train} s", flush=True)
+            stock = measure("stock", [str(BIN / "rasa"), "run", "--port", "5405", "--interface", "127.0.0.1"],
+                            stock_dir, env, "http://127.0.0.1:5405/webhooks/rest/webhook", args.levels,
+                            args.messages)
+            stock["train_s"] = stock_train
+        ours_train = None
+        if args.train:
+            started = time.monotonic()
+            subprocess.run([str(BIN / "msp-bot"), "train", "--force", "--out", str(work / "models")], cwd=ROOT,
+                           env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ours_train = round(time.monotonic() - started, 1)
+            print(f"this assistant trained in {ours_train} s", flush=True)
         ours_env = dict(env, RASA_PORT="5305", ACTION_PORT="5355", RASA_API_TOKEN=TOKEN,
-                        DATABASE_URL=f"sqlite:///{work / 'msp.db'}")
+                        DATABASE_URL=f"sqlite:///{work / 'msp.db'}", SANIC_WORKERS=str(args.workers))
+        if args.workers > 1:
+            ours_env["LOCK_STORE_URL"] = args.lock_store
         ours_env.pop("TRACKER_DATABASE_URL", None)
         ours = measure("ours", [str(BIN / "msp-bot"), "run"], ROOT, ours_env,
                        "http://127.0.0.1:5305/webhooks/rest/webhook", args.levels, args.messages)
+        ours["train_s"] = ours_train
+        ours["settings"] = {name: ours_env.get(name, "") for name in
+                            ("SANIC_WORKERS", "LOCK_STORE_URL", "TF_INTRA_OP_PARALLELISM_THREADS")}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     ratios = {
         "startup": round(ours["startup_s"] / stock["startup_s"], 2),
-        "memory_after_load": round(ours["rss_mb_after_load"] / stock["rss_mb_after_load"], 2),
+        "memory_after_load_pss": round(ours["memory_after_load"]["pss_mb"] / stock["memory_after_load"]["pss_mb"], 2),
+        "memory_after_load_rss": round(ours["memory_after_load"]["rss_mb"] / stock["memory_after_load"]["rss_mb"], 2),
     }
     for mine, theirs in zip(ours["levels"], stock["levels"]):
         ratios[f"throughput_{mine['senders']}"] = round(mine["per_second"] / theirs["per_second"], 2)
         ratios[f"p95_{mine['senders']}"] = round(mine["p95_ms"] / theirs["p95_ms"], 2)
-    result = {"measured_at": datetime.now(timezone.utc).isoformat(),
+    result = {"measured_at": datetime.now(timezone.utc).isoformat(), "label": args.label,
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
               "ours": ours, "stock": stock, "ratios_ours_over_stock": ratios}
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -209,8 +259,9 @@ def main() -> None:
 
     print(f"\n{'':24}{'ours':>12}{'stock':>12}{'ratio':>8}")
     print(f"{'startup to answer (s)':24}{ours['startup_s']:>12}{stock['startup_s']:>12}{ratios['startup']:>8}")
-    print(f"{'memory after load (MB)':24}{ours['rss_mb_after_load']:>12}{stock['rss_mb_after_load']:>12}"
-          f"{ratios['memory_after_load']:>8}")
+    for kind in ("pss", "rss"):
+        print(f"{f'memory after load, {kind.upper()}':24}{ours['memory_after_load'][kind + '_mb']:>12}"
+              f"{stock['memory_after_load'][kind + '_mb']:>12}{ratios['memory_after_load_' + kind]:>8}")
     for mine, theirs in zip(ours["levels"], stock["levels"]):
         n = mine["senders"]
         print(f"{f'{n} senders: msg/s':24}{mine['per_second']:>12}{theirs['per_second']:>12}"
@@ -220,7 +271,7 @@ def main() -> None:
     for label, data in (("ours", ours), ("stock", stock)):
         c = data["conversation_length"]
         print(f"{label}: turn 1 p50 {c['turn_1_p50_ms']} ms, turn 40 p50 {c['turn_40_p50_ms']} ms (x{c['ratio']})")
-    print(f"stock rasa init training: {stock['train_s']} s")
+    print(f"training: stock rasa init {stock['train_s']} s, this assistant {ours['train_s'] or 'not timed'} s")
     print(f"\nWritten to {args.out.relative_to(ROOT)}")
 
 

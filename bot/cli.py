@@ -103,12 +103,13 @@ def cmd_migrate(_args) -> int:
 
 def cmd_train(args) -> int:
     settings = config.load_settings()
-    cmd = ["train", "--fixed-model-name", MODEL_NAME, "--out", str(MODELS_DIR)]
+    out = Path(getattr(args, "out", None) or MODELS_DIR)
+    cmd = ["train", "--fixed-model-name", MODEL_NAME, "--out", str(out)]
     if args.force:
         cmd.append("--force")
     code = _run_rasa(cmd, settings)
-    if code == 0 and (MODELS_DIR / f"{MODEL_NAME}.tar.gz").exists():
-        (MODELS_DIR / f"{MODEL_NAME}.tar.gz").touch()  # Make sees it is up to date
+    if code == 0 and (out / f"{MODEL_NAME}.tar.gz").exists():
+        (out / f"{MODEL_NAME}.tar.gz").touch()  # Make sees it is up to date
     return code
 
 
@@ -147,7 +148,11 @@ class _action_server:
             cwd=ROOT,
             env=env,
         )
-        _wait_for(f"http://{self.settings.action_host}:{self.settings.action_port}/health", self.process, 60)
+        try:
+            _wait_for(f"http://{self.settings.action_host}:{self.settings.action_port}/health", self.process, 60)
+        except BaseException:  # Ctrl-C/SIGTERM while starting: __exit__ won't run, so stop it here
+            _stop(self.process)
+            raise
         return self.process
 
     def __exit__(self, *exc) -> None:
@@ -352,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=help_text).set_defaults(func=func)
     train = sub.add_parser("train", help="train the model (skipped by Rasa when nothing changed)")
     train.add_argument("--force", action="store_true")
+    train.add_argument("--out", help="folder for the model (default: models/, where `run` looks)")
     train.set_defaults(func=cmd_train)
     export = sub.add_parser("export", help="write feedback sessions as CSV or JSON")
     export.add_argument("--format", choices=["csv", "json"], default="csv")

@@ -9,6 +9,8 @@
   the shell, uvloop is made unimportable so Sanic falls back to asyncio.
 - An unreachable action server is said out loud, and a form's answer typed
   meanwhile is kept (bot/outage.py), instead of a silent empty reply.
+- The action server's replies are checked with a schema validator built once
+  (bot/speedups.py), not rebuilt and meta-checked on every call.
 """
 from __future__ import annotations
 
@@ -36,9 +38,10 @@ def main() -> None:
     import rasa.__main__ as rasa_cli
 
     if command in ("run", "shell"):
-        from bot import outage
+        from bot import outage, speedups
 
         outage.install()
+        speedups.install()
 
     configure = rasa_cli.configure_logging_and_warnings
 

@@ -80,11 +80,27 @@ def browser():
 
 @pytest.fixture(scope="session")
 def _shared_server(tmp_path_factory):
-    """The assistant started once, as `msp-bot run` starts it (tests/stack.py)."""
+    """The assistant started once, as `msp-bot run` starts it (tests/stack.py).
+    If a test brings it down, that test fails showing its log (below) and the
+    next test gets a fresh one, so one crash isn't twenty failures."""
+    from contextlib import ExitStack
+
     from stack import running_assistant
 
-    with running_assistant(tmp_path_factory.mktemp("var")) as running:
-        yield running
+    with ExitStack() as stack:
+        current = {}
+
+        def alive():
+            if not current or current["running"]["process"].poll() is not None:
+                if current:
+                    current["stack"].close()
+                inner = ExitStack()
+                current["running"] = inner.enter_context(running_assistant(tmp_path_factory.mktemp("var")))
+                current["stack"] = inner
+                stack.callback(inner.close)
+            return current["running"]
+
+        yield alive
 
 
 def _log_tail(log, lines=80) -> str:
@@ -96,13 +112,8 @@ def _log_tail(log, lines=80) -> str:
 
 @pytest.fixture
 def server(_shared_server):
-    """The shared assistant, checked alive before each test: if an earlier test
-    brought it down, say so with its log instead of 'connection refused'."""
-    process = _shared_server["process"]
-    if process.poll() is not None:
-        pytest.fail(f"the shared assistant exited (code {process.returncode}) before this test; "
-                    f"its log ends:\n{_log_tail(_shared_server['log'])}")
-    yield _shared_server
+    """The shared assistant, running."""
+    return _shared_server()
 
 
 @pytest.hookimpl(hookwrapper=True)
