@@ -174,8 +174,8 @@ async def long_conversation(url: str, tag: str, conversations: int = 5, turns: i
     return {"turn_1_p50_ms": round(first, 1), "turn_40_p50_ms": round(last, 1), "ratio": round(last / first, 2)}
 
 
-def measure(name: str, command: List[str], cwd: Path, env: dict, url: str, levels, messages) -> dict:
-    log = open(cwd / f"{name}-server.log", "wb")
+def measure(name: str, command: List[str], cwd: Path, env: dict, url: str, levels, messages, logs: Path) -> dict:
+    log = open(logs / f"{name}-server.log", "wb")  # in the temporary folder, never the project
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -221,7 +221,7 @@ def main() -> None:
             print(f"stock assistant trained in {stock_train} s", flush=True)
             stock = measure("stock", [str(BIN / "rasa"), "run", "--port", "5405", "--interface", "127.0.0.1"],
                             stock_dir, env, "http://127.0.0.1:5405/webhooks/rest/webhook", args.levels,
-                            args.messages)
+                            args.messages, work)
             stock["train_s"] = stock_train
         ours_train = None
         if args.train:
@@ -236,7 +236,7 @@ def main() -> None:
             ours_env["LOCK_STORE_URL"] = args.lock_store
         ours_env.pop("TRACKER_DATABASE_URL", None)
         ours = measure("ours", [str(BIN / "msp-bot"), "run"], ROOT, ours_env,
-                       "http://127.0.0.1:5305/webhooks/rest/webhook", args.levels, args.messages)
+                       "http://127.0.0.1:5305/webhooks/rest/webhook", args.levels, args.messages, work)
         ours["train_s"] = ours_train
         ours["settings"] = {name: ours_env.get(name, "") for name in
                             ("SANIC_WORKERS", "LOCK_STORE_URL", "TF_INTRA_OP_PARALLELISM_THREADS")}

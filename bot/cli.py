@@ -103,7 +103,7 @@ def cmd_migrate(_args) -> int:
 
 def cmd_train(args) -> int:
     settings = config.load_settings()
-    out = Path(getattr(args, "out", None) or MODELS_DIR)
+    out = Path(args.out or MODELS_DIR)
     cmd = ["train", "--fixed-model-name", MODEL_NAME, "--out", str(out)]
     if args.force:
         cmd.append("--force")
@@ -207,7 +207,7 @@ def cmd_run(_args) -> int:
     prepare_conversation_store(settings.tracker_database_url)
     model = latest_model()
     if model is None:
-        if cmd_train(argparse.Namespace(force=False)) != 0:
+        if cmd_train(argparse.Namespace(force=False, out=None)) != 0:
             return 1
         model = latest_model()
     endpoints = _endpoints_file(settings)

@@ -35,11 +35,11 @@ STORE_OUTAGE_TEXT = (
     "system administrator."
 )
 logger = logging.getLogger(__name__)
+_told: "OrderedDict[tuple, bool]" = OrderedDict()  # (sender, message time) already told, newest last
 
 
 class ConversationStoreUnavailable(Exception):
     """The tracker database could not be read or written."""
-_told: "OrderedDict[tuple, bool]" = OrderedDict()  # (sender, message time) already told, newest last
 
 
 def _since_user_message(tracker: Any) -> List[Any]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -160,10 +162,6 @@ class CuttableLink:
     'the database is down' is a refused or dropped connection, as in life."""
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
-        import socket
-        import threading
-
-        self._socket, self._threading = socket, threading
         self.target = (target_host, target_port)
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))
@@ -175,24 +173,24 @@ class CuttableLink:
         self.restore()
 
     def restore(self) -> None:
-        listener = self._socket.socket()
-        listener.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_REUSEADDR, 1)
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
         self._listener = listener
-        self._threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def cut(self) -> None:
         """Refuse new connections and drop the open ones."""
         try:
-            self._listener.shutdown(self._socket.SHUT_RDWR)  # wakes the accepting thread
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
         except OSError:
             pass
         self._listener.close()
         with self._lock:
             for conn in self._open:
                 try:
-                    conn.shutdown(self._socket.SHUT_RDWR)
+                    conn.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
                 conn.close()
@@ -205,7 +203,7 @@ class CuttableLink:
             except OSError:
                 return  # cut
             try:
-                server = self._socket.create_connection(self.target, timeout=5)
+                server = socket.create_connection(self.target, timeout=5)
                 server.settimeout(None)
             except OSError:
                 client.close()
@@ -213,7 +211,7 @@ class CuttableLink:
             with self._lock:
                 self._open += [client, server]
             for source, sink in ((client, server), (server, client)):
-                self._threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
     @staticmethod
     def _pump(source, sink) -> None:

@@ -56,7 +56,7 @@ def prepare_conversation_store(url: str) -> None:
         return  # SQLite: one server per file, Rasa creates it
     from rasa.core.tracker_store import SQLTrackerStore
 
-    engine = create_engine(url, future=True, hide_parameters=True)
+    engine = make_engine(url)
     try:
         with engine.begin() as connection:
             hold_schema_lock(connection)
