@@ -136,8 +136,9 @@ def cmd_test_stories(_args) -> int:
 class _action_server:
     """The action server as a child process, bound to ACTION_HOST (127.0.0.1)."""
 
-    def __init__(self, settings: config.Settings):
+    def __init__(self, settings: config.Settings, wait: bool = True):
         self.settings = settings
+        self.wait = wait  # False: the caller starts Rasa meanwhile, then calls wait_until_ready()
         self.process: Optional[subprocess.Popen] = None
 
     def __enter__(self) -> subprocess.Popen:
@@ -148,12 +149,16 @@ class _action_server:
             cwd=ROOT,
             env=env,
         )
+        if self.wait:
+            self.wait_until_ready()
+        return self.process
+
+    def wait_until_ready(self) -> None:
         try:
             _wait_for(f"http://{self.settings.action_host}:{self.settings.action_port}/health", self.process, 60)
         except BaseException:  # Ctrl-C/SIGTERM while starting: __exit__ won't run, so stop it here
             _stop(self.process)
             raise
-        return self.process
 
     def __exit__(self, *exc) -> None:
         _stop(self.process)
@@ -214,7 +219,8 @@ def cmd_run(_args) -> int:
     _stop_on_signals()
     rasa: Optional[subprocess.Popen] = None
     try:
-        with _action_server(settings):
+        actions = _action_server(settings, wait=False)  # both start at once: Rasa doesn't call it until a message
+        with actions:
             rasa = subprocess.Popen(
                 _rasa(
                     [
@@ -230,6 +236,7 @@ def cmd_run(_args) -> int:
                 env=_env(settings),
             )
             base = f"http://{settings.rasa_host}:{settings.rasa_port}"
+            actions.wait_until_ready()
             _wait_for(f"{base}/status?token={settings.api_token}", rasa, 180)
             print(
                 "\nThe MSP Assistant is running.\n"

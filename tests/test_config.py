@@ -69,7 +69,8 @@ def test_replicas_get_rasas_redis_lock_store_from_one_url(project, monkeypatch):
 
         endpoints = yaml.safe_load(open(written))
         assert endpoints["lock_store"]["url"] == "cache.internal"
-        assert endpoints["tracker_store"] == {"type": "SQL", "url": "${TRACKER_DATABASE_URL}"}  # still from env
+        assert endpoints["tracker_store"] == {"type": "bot.store.conversations.KeptConversationsSQLTrackerStore",
+                                              "url": "${TRACKER_DATABASE_URL}"}  # still from env
         assert stat.S_IMODE(os.stat(written).st_mode) == 0o600  # holds the password
     finally:
         os.remove(written)
