@@ -272,7 +272,7 @@ def main() -> None:
         c = data["conversation_length"]
         print(f"{label}: turn 1 p50 {c['turn_1_p50_ms']} ms, turn 40 p50 {c['turn_40_p50_ms']} ms (x{c['ratio']})")
     print(f"training: stock rasa init {stock['train_s']} s, this assistant {ours['train_s'] or 'not timed'} s")
-    print(f"\nWritten to {args.out.relative_to(ROOT)}")
+    print(f"\nWritten to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
 
 
 if __name__ == "__main__":

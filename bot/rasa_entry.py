@@ -9,8 +9,10 @@
   the shell, uvloop is made unimportable so Sanic falls back to asyncio.
 - An unreachable action server is said out loud, and a form's answer typed
   meanwhile is kept (bot/outage.py), instead of a silent empty reply.
-- The action server's replies are checked with a schema validator built once
-  (bot/speedups.py), not rebuilt and meta-checked on every call.
+- Work Rasa repeats for nothing is done once (bot/speedups.py): the action
+  server's replies checked with a validator built once, models loaded
+  without a warm-up training step, a conversation's applied events kept until
+  it changes, JAX (imported by TensorFlow, unused) not loaded.
 """
 from __future__ import annotations
 
@@ -35,6 +37,10 @@ def main() -> None:
     if command in ("run", "shell") and "--enable-api" in args and token and "--auth-token" not in args:
         args += ["--auth-token", token]
     sys.argv = ["rasa", *args]
+    if command in ("run", "shell"):
+        from bot.speedups import block_jax
+
+        block_jax()
     import rasa.__main__ as rasa_cli
 
     if command in ("run", "shell"):

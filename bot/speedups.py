@@ -1,5 +1,6 @@
-"""Rasa 3.6 work that doesn't need doing on every message, installed in the
-Rasa server process (bot.rasa_entry).
+"""Rasa 3.6 work that doesn't need doing (on every message, or at all),
+undone in the Rasa server process (bot.rasa_entry). Each fix keeps Rasa's
+answers exactly (tests/test_speedups.py); each says what py-spy measured.
 
 Every reply from the action server is checked against Rasa's response schema
 with `jsonschema.validate`, which first checks the schema itself against the
@@ -34,6 +35,74 @@ def install() -> None:
     _install_action_result_validator()
     _install_event_class_lookup()
     _install_model_loading()
+    _install_applied_events_memo()
+    _install_action_call_json()
+
+
+def block_jax() -> None:
+    """TensorFlow 2.12 imports JAX (a dependency it declares) only for
+    converting JAX functions to TFLite, which Rasa never does; importing it
+    costs each Rasa process 65 MB. Called before TensorFlow is imported."""
+    import sys
+
+    sys.modules.setdefault("jax", None)  # type: ignore[arg-type]
+
+
+def _install_applied_events_memo() -> None:
+    """`applied_events()` walks the whole conversation (undoing form turns and
+    reverted actions) and is asked for several times per prediction step, by
+    each policy and the form: 11% of the server's time under load. The answer
+    only changes when an event is added, so it is kept until then."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = DialogueStateTracker.applied_events
+    if getattr(original, "_msp_memo", False):
+        return
+
+    def applied_events(self):
+        events = self.events
+        last = events[-1] if events else None
+        memo = self.__dict__.get("_msp_applied_events")
+        # the memo holds the deque and the last event, so neither id can be reused while it lives
+        if memo is not None and memo[0] is events and memo[1] == len(events) and memo[2] is last:
+            return list(memo[3])
+        applied = original(self)
+        self.__dict__["_msp_applied_events"] = (events, len(events), last, applied)
+        return list(applied)
+
+    applied_events._msp_memo = True  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = applied_events
+
+
+def dumps_for_action_server(payload) -> str:
+    """The same JSON as json.dumps, written by ujson (already installed with
+    Rasa): each custom-action call sends the whole conversation, and encoding
+    it was 7% of the server's time."""
+    import json
+
+    import ujson
+
+    try:
+        return ujson.dumps(payload, ensure_ascii=True, escape_forward_slashes=False)
+    except (TypeError, OverflowError, ValueError):
+        return json.dumps(payload)  # whatever ujson refuses, json decides as before
+
+
+def _install_action_call_json() -> None:
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    if getattr(EndpointConfig.session, "_msp_json", False):
+        return
+
+    def session(self) -> aiohttp.ClientSession:  # EndpointConfig.session, with the encoder
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        return aiohttp.ClientSession(headers=self.headers, auth=auth,
+                                     timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                                     json_serialize=dumps_for_action_server)
+
+    session._msp_json = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session
 
 
 def _install_model_loading() -> None:

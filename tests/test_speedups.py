@@ -10,23 +10,29 @@ from jsonschema import ValidationError
 
 from bot import speedups
 
-from rasa.utils.tensorflow.models import RasaModel  # noqa: E402 (after bot, as in the server)
+from rasa.core.actions.action import RemoteAction  # noqa: E402 (after bot, as in the server)
+from rasa.shared.core.events import Event  # noqa: E402
+from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
+from rasa.utils.endpoints import EndpointConfig  # noqa: E402
+from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
 
-STOCK_MODEL_LOAD = RasaModel.__dict__["load"]
+# Rasa's own, before anything here installs a fix
+PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (RasaModel, "load"),
+           (DialogueStateTracker, "applied_events"), (EndpointConfig, "session")]
+STOCK = {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
+STOCK_MODEL_LOAD = STOCK[(RasaModel, "load")]
+STOCK_APPLIED_EVENTS = STOCK[(DialogueStateTracker, "applied_events")]
 
 
 @pytest.fixture(scope="module")
 def installed():
-    from rasa.core.actions.action import RemoteAction
-    from rasa.shared.core.events import Event
-    from rasa.utils.tensorflow.models import RasaModel
-
-    stock = (RemoteAction._validate_action_result, Event.resolve_by_type, RasaModel.__dict__["load"])
     speedups.install()
+    installed_once = {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
     speedups.install()  # twice changes nothing
+    assert installed_once == {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
     yield RemoteAction, Event
-    RemoteAction._validate_action_result, Event.resolve_by_type = stock[0], staticmethod(stock[1])
-    RasaModel.load = stock[2]
+    for (cls, name), original in STOCK.items():
+        setattr(cls, name, original)
 
 
 REPLIES = [
@@ -101,3 +107,58 @@ def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(mo
     speedups._install_model_loading()
     assert getattr(RasaModel.load.__func__, "_msp_fast", False)
     assert _understanding(model, texts) == by_rasa
+
+
+def _form_conversation():
+    """A feedback form with an unhappy path, a reverted user turn and a reverted action."""
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, SessionStarted, SlotSet,
+                                         UserUttered, UserUtteranceReverted)
+
+    def user(text, intent="inform"):
+        return UserUttered(text, {"name": intent, "confidence": 1.0})
+
+    return [SessionStarted(), ActionExecuted("action_listen"), user("start feedback", "start_feedback"),
+            ActionExecuted("action_feedback_start"), ActionExecuted("feedback_form"), ActiveLoop("feedback_form"),
+            SlotSet("requested_slot", "case_ref"), ActionExecuted("action_listen"), user("ABC-1234"),
+            ActionExecuted("feedback_form"), SlotSet("case_ref", "ABC-1234"), SlotSet("requested_slot", "respondent"),
+            ActionExecuted("action_listen"), user("what is MSP", "guidance"), ActionExecuted("utter_guidance"),
+            ActionExecuted("feedback_form"), ActionExecuted("action_listen"), user("oops"), UserUtteranceReverted(),
+            ActionExecuted("action_listen"), user("the adult"), ActionExecuted("feedback_form"),
+            SlotSet("respondent", "adult"), ActionExecuted("utter_x"), ActionReverted(),
+            ActiveLoop(None), SlotSet("requested_slot", None), ActionExecuted("action_feedback_summary")]
+
+
+def test_applied_events_kept_until_the_conversation_changes_are_rasas_own(monkeypatch):
+    stock = STOCK_APPLIED_EVENTS
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", stock)
+    speedups._install_applied_events_memo()
+    assert DialogueStateTracker.applied_events is not stock
+    tracker = DialogueStateTracker("s", [])
+    for event in _form_conversation():
+        tracker.update(event)
+        first, again = tracker.applied_events(), tracker.applied_events()
+        assert first == again == stock(tracker)
+        first.append("changed by a caller")  # callers get their own list
+        assert tracker.applied_events() == stock(tracker)
+    tracker.events = type(tracker.events)(list(tracker.events)[:3])  # the history replaced wholesale
+    assert tracker.applied_events() == stock(tracker)
+
+
+@pytest.mark.parametrize("payload", [
+    {"tracker": {"sender_id": "a/b", "events": [{"event": "user", "text": "caf\u00e9 \U0001F600 </script> \"q\" \\",
+                                                  "timestamp": 1732368000.123456789, "confidence": 0.1 + 0.2}]},
+     "domain": {"slots": {"n": {"initial_value": None, "values": [1, 2.5, True, False]}}}},
+    {"big": 2 ** 62, "small": -1e-300, "nested": [[[]], {}], "unicode": "\u2028\u2029\x00\x1f"},
+])
+def test_action_calls_carry_the_same_json_as_before(payload):
+    import json
+
+    assert json.loads(speedups.dumps_for_action_server(payload)) == json.loads(json.dumps(payload)) == payload
+
+
+def test_numbers_json_can_barely_hold_still_arrive_intact():
+    import json
+    import math
+
+    decoded = json.loads(speedups.dumps_for_action_server({"value": float("nan"), "huge": 2 ** 80}))
+    assert math.isnan(decoded["value"]) and decoded["huge"] == 2 ** 80
