@@ -51,23 +51,60 @@ def block_jax() -> None:
 def _install_applied_events_memo() -> None:
     """`applied_events()` walks the whole conversation (undoing form turns and
     reverted actions) and is asked for several times per prediction step, by
-    each policy and the form: 11% of the server's time under load. The answer
-    only changes when an event is added, so it is kept until then."""
+    each policy and the form: 11% of the server's time under load, and the
+    more the longer the conversation. The answer is kept with the tracker: the
+    same events give it back at once; events added since are folded onto it
+    as Rasa's own loop would fold them (it is a left fold over the events),
+    unless they name a form not seen before, which can change how earlier
+    events are read: then everything is walked again, as Rasa does."""
+    from itertools import islice
+
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Restarted, SessionStarted,
+                                         UserUttered, UserUtteranceReverted)
     from rasa.shared.core.trackers import DialogueStateTracker
 
     original = DialogueStateTracker.applied_events
     if getattr(original, "_msp_memo", False):
         return
 
+    def fold(tracker, events, loop_names, applied):
+        # the body of DialogueStateTracker.applied_events (Rasa 3.6), unchanged
+        for event in events:
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied = []
+            elif isinstance(event, ActionReverted):
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                tracker._undo_till_previous(UserUttered, applied)
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
+                  and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+                tracker._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+        return applied
+
+    def loops_named(events):
+        return {event.name for event in events if isinstance(event, ActiveLoop) and event.name}
+
     def applied_events(self):
         events = self.events
-        last = events[-1] if events else None
+        count = len(events)
+        last = events[-1] if count else None
         memo = self.__dict__.get("_msp_applied_events")
-        # the memo holds the deque and the last event, so neither id can be reused while it lives
-        if memo is not None and memo[0] is events and memo[1] == len(events) and memo[2] is last:
-            return list(memo[3])
+        # the memo holds the deque and its last event, so neither id can be reused while it lives
+        if memo is not None and memo[0] is events and events.maxlen is None:
+            _, seen, seen_last, loop_names, applied = memo
+            if seen == count and seen_last is last:
+                return list(applied)
+            if 0 < seen < count and events[seen - 1] is seen_last:
+                added = list(islice(events, seen, count))
+                if loops_named(added) <= loop_names:
+                    applied = fold(self, added, loop_names, list(applied))
+                    self.__dict__["_msp_applied_events"] = (events, count, last, loop_names, applied)
+                    return list(applied)
         applied = original(self)
-        self.__dict__["_msp_applied_events"] = (events, len(events), last, applied)
+        self.__dict__["_msp_applied_events"] = (events, count, last, loops_named(events), applied)
         return list(applied)
 
     applied_events._msp_memo = True  # type: ignore[attr-defined]

@@ -130,3 +130,36 @@ def test_memory_holds_a_bounded_number_of_conversations(database_url):
         assert run(store.retrieve("f1")).get_slot("case_reference") == "ABC-1234"  # from the database
     finally:
         store.engine.dispose()
+
+
+def _stored_rows(store, sender):
+    with store.engine.connect() as connection:
+        return connection.execute(text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"),
+                                  {"s": sender}).scalars().all()
+
+
+def test_each_event_is_stored_once_however_often_a_message_saves(stores):
+    mine, theirs = stores
+    run(mine.save(_started("g", mine)))
+    tracker = run(mine.retrieve("g"))  # from the database
+    for event in _turn("the adult", respondent="adult"):
+        tracker.update(event)
+        run(mine.save(tracker))  # Rasa may save more than once per message
+    run(mine.save(tracker))
+    tracker = run(mine.retrieve("g"))  # kept
+    assert mine.kept_hits == 1
+    for event in _turn("yes"):
+        tracker.update(event)
+    run(mine.save(tracker))
+    other = run(theirs.retrieve("g"))  # another replica, then back again
+    other.update(SlotSet("respondent", "representative"))
+    run(theirs.save(other))
+    back = run(mine.retrieve("g"))
+    back.update(ActionExecuted("action_listen"))
+    run(mine.save(back))
+    rows = _stored_rows(mine, "g")
+    assert rows == ["action", "session_started", "action", "user", "slot", "action",  # first message
+                    "action", "user", "slot", "action", "action", "user", "action",  # two turns
+                    "slot", "action"]  # the other replica's slot, then this one's listen
+    assert _stored_rows(mine, "g").count("session_started") == 1
+    assert run(theirs.retrieve("g")).get_slot("respondent") == "representative"

@@ -144,6 +144,26 @@ def test_applied_events_kept_until_the_conversation_changes_are_rasas_own(monkey
     assert tracker.applied_events() == stock(tracker)
 
 
+def test_applied_events_folded_on_in_steps_match_rasas_walk_over_everything(monkeypatch):
+    """Events added several at a time (as a message does), a form named only
+    after its first run, a second form, a session restart."""
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, Restarted, UserUttered
+
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", STOCK_APPLIED_EVENTS)
+    speedups._install_applied_events_memo()
+    quiz = [ActionExecuted("action_listen"), UserUttered("quiz me", {"name": "start_quiz"}),
+            ActionExecuted("quiz_form"), ActionExecuted("action_listen"), UserUttered("b", {"name": "inform"}),
+            ActionExecuted("quiz_form"), ActiveLoop("quiz_form"), ActionExecuted("action_listen"),
+            UserUttered("a", {"name": "inform"}), ActionExecuted("quiz_form"), ActiveLoop(None)]
+    everything = _form_conversation() + quiz + [Restarted()] + _form_conversation()[1:] + quiz
+    for step in (1, 2, 3, 5):
+        tracker = DialogueStateTracker("s", [])
+        for start in range(0, len(everything), step):
+            for event in everything[start:start + step]:
+                tracker.events.append(event)  # several events, then one question, as in a message
+            assert tracker.applied_events() == STOCK_APPLIED_EVENTS(tracker), (step, start)
+
+
 @pytest.mark.parametrize("payload", [
     {"tracker": {"sender_id": "a/b", "events": [{"event": "user", "text": "caf\u00e9 \U0001F600 </script> \"q\" \\",
                                                   "timestamp": 1732368000.123456789, "confidence": 0.1 + 0.2}]},

@@ -14,6 +14,7 @@ before it is saved, nothing half-changed can be handed out again.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections import OrderedDict
@@ -26,6 +27,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
+STORED = "_msp_events_stored"  # on a tracker: how many of its events the database holds
+
+
+def _stored_so_far(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    tracker.__dict__[STORED] = len(tracker.events)
+    return tracker
 DEFAULT_KEPT = 200  # conversations kept per process; a council's concurrent chats fit many times over
 
 
@@ -49,20 +56,30 @@ class KeptConversationsSQLTrackerStore(SQLTrackerStore):
             with self.session_scope() as session:
                 if self._newest_event_id(session, sender_id) == newest:
                     self.kept_hits += 1
-                    return tracker
+                    return _stored_so_far(tracker)
         self.kept_misses += 1
-        return await super().retrieve(sender_id)
+        tracker = await super().retrieve(sender_id)
+        return _stored_so_far(tracker) if tracker is not None else None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's save (only the events not stored yet, one transaction), also
-        noting the id of the newest event written."""
+        noting the id of the newest event written. Which events are new is
+        known for a tracker this store handed out (the database held exactly
+        its events then, and the conversation's lock keeps others out), so
+        Rasa's count query is only needed for any other tracker."""
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            stored = tracker.__dict__.get(STORED)
+            if stored is not None and stored <= len(tracker.events) and tracker.events.maxlen is None:
+                added = list(itertools.islice(tracker.events, stored, None))
+            else:
+                added = list(self._additional_events(session, tracker))
+            rows = [self._row(tracker.sender_id, event) for event in added]
             session.add_all(rows)
             session.flush()
             newest = rows[-1].id if rows else self._newest_event_id(session, tracker.sender_id)
             session.commit()
+        _stored_so_far(tracker)
         self._keep(tracker, newest)
 
     def _row(self, sender_id: str, event: Any) -> Any:
