@@ -164,7 +164,7 @@ async def load(url: str, senders: int, messages_per_level: int, tag: str) -> dic
             "p99_ms": round(percentile(latencies, 0.99), 1)}
 
 
-async def long_conversation(url: str, tag: str, conversations: int = 5, turns: int = 40) -> dict:
+async def long_conversation(url: str, tag: str, conversations: int = 10, turns: int = 40) -> dict:
     per_turn: Dict[int, List[float]] = {}
     messages = (GUIDANCE * 10)[:turns]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--train", action="store_true",
                         help="also time a full training of this assistant (about 13 minutes on 2 cores)")
     parser.add_argument("--label", default="", help="what this run tries (kept in the results)")
-    parser.add_argument("--workers", type=int, default=2, help="Sanic workers for this assistant (needs Redis if > 1)")
+    parser.add_argument("--workers", type=int, default=1, help="Sanic workers for this assistant (needs Redis if > 1)")
     parser.add_argument("--lock-store", default=os.environ.get("LOCK_STORE_URL", "redis://127.0.0.1:6379/0"),
                         help="Redis for the lock store when --workers > 1")
     args = parser.parse_args()

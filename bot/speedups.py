@@ -36,6 +36,7 @@ def install() -> None:
     _install_event_class_lookup()
     _install_model_loading()
     _install_applied_events_memo()
+    _install_states_memo()
     _install_action_call_json()
 
 
@@ -109,6 +110,74 @@ def _install_applied_events_memo() -> None:
 
     applied_events._msp_memo = True  # type: ignore[attr-defined]
     DialogueStateTracker.applied_events = applied_events
+
+
+def _copy_states(states):
+    # Callers delete keys inside a state's sub-states (which user input to
+    # use), so each gets its own dicts; the values inside are immutable.
+    return [{key: dict(sub) if isinstance(sub, dict) else sub for key, sub in state.items()} for state in states]
+
+
+def _install_states_memo() -> None:
+    """Each policy, at each prediction step, turns the whole conversation into
+    a list of states by replaying every event into a fresh tracker (py-spy:
+    the largest cost left that grows with the conversation). The states of
+    events already seen don't change when events are added after them, so
+    the replay is kept with the tracker and carried on from where it
+    stopped, as long as the applied events seen before are still the first
+    ones (a form turn undone, a restart: replayed from the start, as Rasa
+    does). The loop below is Rasa 3.6's Domain.states_for_tracker_history."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted
+
+    original = Domain.states_for_tracker_history
+    if getattr(original, "_msp_memo", False):
+        return
+
+    def step(domain, tr, hide_rule_turn, progress, omit_unset_slots, ignore_rule_only_turns, rule_only_data):
+        states, last_ml_action_sub_state, turn_was_hidden = progress
+        if ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = domain._get_prev_action_sub_state(tr)
+            if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+                turn_was_hidden = hide_rule_turn
+            if turn_was_hidden:
+                return states, last_ml_action_sub_state, turn_was_hidden
+        state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+        if ignore_rule_only_turns:
+            domain._remove_rule_only_features(state, rule_only_data)
+            if states:
+                domain._substitute_rule_only_user_input(state, states[-1])
+            if last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = last_ml_action_sub_state
+        states.append(domain._clean_state(state))
+        return states, last_ml_action_sub_state, turn_was_hidden
+
+    def states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False,
+                                   rule_only_data=None):
+        key = (id(self), omit_unset_slots, ignore_rule_only_turns,
+               tuple(sorted((k, tuple(v)) for k, v in (rule_only_data or {}).items())))
+        applied = tracker.applied_events()
+        memos = tracker.__dict__.setdefault("_msp_states", {})
+        memo = memos.get(key)
+        if (memo is not None and memo["domain"] is self and len(memo["applied"]) <= len(applied)
+                and all(a is b for a, b in zip(memo["applied"], applied))):
+            replay, progress, start = memo["replay"], memo["progress"], len(memo["applied"])
+        else:
+            replay, progress, start = tracker.init_copy(), ([], None, False), 0
+        args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        for event in applied[start:]:  # generate_all_prior_trackers, from where it stopped
+            if isinstance(event, ActionExecuted):
+                progress = step(self, replay, event.hide_rule_turn, progress, *args)
+            replay.update(event)
+        memos[key] = {"domain": self, "applied": applied, "replay": replay, "progress": progress}
+        states, *rest = progress
+        final = step(self, replay, False, (_copy_states(states[-1:]), *rest), *args)[0]
+        return _copy_states(states[:-1]) + final if states else final
+
+    states_for_tracker_history._msp_memo = True  # type: ignore[attr-defined]
+    Domain.states_for_tracker_history = states_for_tracker_history
 
 
 def dumps_for_action_server(payload) -> str:

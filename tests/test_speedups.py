@@ -182,3 +182,46 @@ def test_numbers_json_can_barely_hold_still_arrive_intact():
 
     decoded = json.loads(speedups.dumps_for_action_server({"value": float("nan"), "huge": 2 ** 80}))
     assert math.isnan(decoded["value"]) and decoded["huge"] == 2 ** 80
+
+
+def test_states_carried_on_as_a_conversation_grows_are_rasas_own(monkeypatch):
+    """Every policy's view of the conversation, at every step: the real
+    domain, forms with unhappy paths, a revert, a restart; the states asked
+    for by the rule policy (rule-only turns kept) and by memoization (hidden),
+    and callers that edit what they get."""
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, Restarted, SlotSet, UserUttered
+
+    stock = Domain.__dict__["states_for_tracker_history"]
+    monkeypatch.setattr(Domain, "states_for_tracker_history", stock)
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", STOCK_APPLIED_EVENTS)
+    speedups._install_applied_events_memo()
+    speedups._install_states_memo()
+    domain = Domain.load(str(Path(__file__).parents[1] / "domain.yml"))
+    quiz = [ActionExecuted("action_listen"), UserUttered("quiz me", {"name": "start_quiz"}),
+            ActionExecuted("action_quiz_start"), ActionExecuted("quiz_form", hide_rule_turn=True),
+            ActiveLoop("quiz_form"), SlotSet("requested_slot", "quiz_answer"),
+            ActionExecuted("action_listen", hide_rule_turn=True), UserUttered("b", {"name": "inform"}),
+            ActionExecuted("quiz_form", hide_rule_turn=True), SlotSet("quiz_answer", "b"),
+            ActionExecuted("action_listen"), UserUttered("what is MSP", {"name": "guidance"}),
+            ActionExecuted("utter_guidance"), ActionExecuted("quiz_form"), ActiveLoop(None),
+            SlotSet("requested_slot", None), ActionExecuted("action_quiz_end"), ActionExecuted("action_listen")]
+    everything = _form_conversation() + quiz + [Restarted()] + _form_conversation()[1:] + quiz
+    rule_only = {"rule_only_slots": ["requested_slot"], "rule_only_loops": ["quiz_form"]}
+    views = [{}, {"ignore_rule_only_turns": True, "rule_only_data": rule_only},
+             {"omit_unset_slots": True, "rule_only_data": rule_only}]
+    for step in (1, 2, 4):
+        tracker = DialogueStateTracker("s", domain.slots)
+        for start in range(0, len(everything), step):
+            for event in everything[start:start + step]:
+                tracker.update(event)
+            for view in views:
+                expected = stock(domain, tracker, **view)
+                mine = domain.states_for_tracker_history(tracker, **view)
+                assert mine == expected, (step, start, view)
+                for state in mine:  # as the featurizers do to what they are given
+                    state.get("user", {}).pop("intent", None)
+                    state.pop("prev_action", None)
+                assert domain.states_for_tracker_history(tracker, **view) == expected
