@@ -7,6 +7,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.off_loop import stored
 from actions.tracker_reading import pending_answers, resuming_after_outage
 from bot import privacy
 from bot.outage import PENDING_SLOT
@@ -58,7 +59,7 @@ class ValidateFeedbackForm(FormValidationAction):
         for step, value in {**pending, **typed}.items():
             if step not in feedback.ALL_STEPS:
                 continue
-            result = feedback_flow().validate(step, value, slots, tracker.sender_id)
+            result = await stored(feedback_flow().validate, step, value, slots, tracker.sender_id)
             _say(dispatcher, result.replies)
             slots.update(result.slots)
             events += _set(result.slots)
@@ -98,7 +99,7 @@ class ActionFeedbackStart(Action):
             dispatcher.utter_message(text=_message("identifier_in_start", kind=kind))
         case_ref = flow.find_case_ref(text)
         if case_ref and not kind:
-            result = flow.validate("case_ref", case_ref, fresh, tracker.sender_id)
+            result = await stored(flow.validate, "case_ref", case_ref, fresh, tracker.sender_id)
             _say(dispatcher, result.replies)
             fresh.update(result.slots)
         elif (tracker.latest_message.get("intent") or {}).get("name") == "resume_feedback" and not case_ref:
@@ -168,7 +169,7 @@ class ActionFeedbackChange(Action):
         if not result.slots:
             return []
         slots.update(result.slots)
-        saved = feedback_flow().save(slots, tracker.sender_id)
+        saved = await stored(feedback_flow().save, slots, tracker.sender_id)
         slots.update(saved.slots)
         _say(dispatcher, saved.replies + [feedback.summary(slots)])
         return _set({**result.slots, **saved.slots})
@@ -184,7 +185,7 @@ class ActionFeedbackComplete(Action):
         if not slots.get(feedback.SESSION_SLOT) or missing:
             dispatcher.utter_message(text=_message("nothing_to_save"))
             return []
-        if not feedback_flow().complete(slots, tracker.sender_id):
+        if not await stored(feedback_flow().complete, slots, tracker.sender_id):
             dispatcher.utter_message(text=_message("could_not_complete"))
             return []
         dispatcher.utter_message(text=_message("completed", case_ref=slots["case_ref"]))
@@ -197,7 +198,7 @@ class ActionFeedbackPause(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
-        saved = feedback_flow().save(slots, tracker.sender_id)
+        saved = await stored(feedback_flow().save, slots, tracker.sender_id)
         _say(dispatcher, saved.replies)
         case_ref = slots.get("case_ref")
         if case_ref:
@@ -215,7 +216,7 @@ class ActionFeedbackCancel(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
-        feedback_flow().save(slots, tracker.sender_id)
+        await stored(feedback_flow().save, slots, tracker.sender_id)
         case_ref = slots.get("case_ref")
         dispatcher.utter_message(text=_message("stopped_with_draft", case_ref=case_ref) if case_ref else _message("stopped"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_set({n: None for n in feedback.FLOW_SLOTS})]
@@ -230,7 +231,7 @@ class ActionFeedbackDisclosure(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
-        flagged = feedback_flow().flag_disclosure(slots, tracker.sender_id)
+        flagged = await stored(feedback_flow().flag_disclosure, slots, tracker.sender_id)
         dispatcher.utter_message(response="utter_disclosure")
         if slots.get(feedback.SESSION_SLOT):
             name = "disclosure_flagged" if flagged else "disclosure_not_flagged"

@@ -6,6 +6,7 @@ from typing import List, Text
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import EventType, SlotSet
 
+from actions.off_loop import stored
 from actions.tracker_reading import pending_answers, resuming_after_outage, topic_ranking
 from bot.outage import PENDING_SLOT
 from bot.training import coach as rounds
@@ -66,8 +67,8 @@ class ValidateQuizForm(FormValidationAction):
             return {rounds.ANSWER_SLOT: None, PENDING_SLOT: None}  # "continue": the question again
         intent = None if kept is not None else (tracker.latest_message.get("intent") or {}).get("name")
         topic, confidence = _guidance_topic(tracker)
-        turn = quiz_coach().take(state, str(kept if kept is not None else value or ""), intent,
-                                 tracker.sender_id, guidance_topic=topic, selector_confidence=confidence)
+        turn = await stored(quiz_coach().take, state, str(kept if kept is not None else value or ""), intent,
+                            tracker.sender_id, guidance_topic=topic, selector_confidence=confidence)
         _say(dispatcher, turn.replies)
         return {rounds.ROUND_SLOT: turn.round, rounds.ANSWER_SLOT: rounds.ROUND_OVER if turn.over else None,
                 PENDING_SLOT: None}
@@ -80,6 +81,6 @@ class ActionQuizEnd(Action):
         return "action_quiz_end"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        turn = quiz_coach().finish(tracker.get_slot(rounds.ROUND_SLOT), tracker.sender_id)
+        turn = await stored(quiz_coach().finish, tracker.get_slot(rounds.ROUND_SLOT), tracker.sender_id)
         _say(dispatcher, turn.replies)
         return [SlotSet(rounds.ROUND_SLOT, None), SlotSet(rounds.ANSWER_SLOT, None)]

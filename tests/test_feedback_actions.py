@@ -349,3 +349,56 @@ def test_resuming_a_draft_revalidates_the_restored_answers_without_changing_them
     assert later.next_step() == "feels_safe"
     assert later.slots["goals_achieved"] == "yes" and later.slots["outcome_rating"] == "done"
     assert repo.export()[0]["acted_on_wishes_comment"] == "not really, they moved me without asking"
+
+
+def test_a_slow_save_does_not_hold_up_other_conversations(repo, database_url):
+    """One conversation's answer waits for the database (another writer holds
+    it); a question for another conversation is answered meanwhile, and the
+    waiting answer is stored once the database is free."""
+    import threading
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    first = Conversation("slow-1")
+    first.answer("ABC-1234")  # a session exists
+    other = Conversation("other-1")
+    holding = threading.Event()
+
+    def hold_database(seconds=1.5):  # another writer, in its own thread (as SQLite wants)
+        engine = create_engine(database_url, future=True)
+        with engine.connect() as connection:
+            if database_url.startswith("sqlite"):
+                connection.exec_driver_sql("BEGIN EXCLUSIVE")
+            else:
+                connection.begin()
+                connection.execute(text("LOCK TABLE feedback_session, feedback_answer IN ACCESS EXCLUSIVE MODE"))
+            holding.set()
+            time.sleep(seconds)
+            connection.exec_driver_sql("COMMIT")
+        engine.dispose()
+
+    async def both():
+        first.slots["requested_slot"] = first.next_step()
+        tracker = first._tracker("the adult", extra_events=[{"event": "slot", "name": "respondent",
+                                                             "value": "the adult"}])
+        started = time.monotonic()
+        slow = asyncio.ensure_future(actions.ValidateFeedbackForm().run(CollectingDispatcher(), tracker, DOMAIN))
+        await asyncio.sleep(0.2)  # the save is now waiting for the database
+        dispatcher = CollectingDispatcher()
+        await actions.ASK_ACTIONS[0]().run(dispatcher, other._tracker(""), DOMAIN)
+        asked_after = time.monotonic() - started
+        events = await slow
+        return asked_after, time.monotonic() - started, dispatcher.messages, events
+
+    holder = threading.Thread(target=hold_database)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        asked_after, saved_after, asked, events = asyncio.run(both())
+    finally:
+        holder.join()
+    assert asked and asked_after < 1.0 < saved_after  # answered while the save still waited
+    assert [e["value"] for e in events if e.get("name") == "respondent"] == ["adult"]
+    (row,) = repo.export()
+    assert (row["case_ref"], row["respondent"]) == ("ABC-1234", "adult")
