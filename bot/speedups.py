@@ -156,7 +156,7 @@ def _install_states_memo() -> None:
 
     def states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False,
                                    rule_only_data=None):
-        key = (id(self), omit_unset_slots, ignore_rule_only_turns,
+        key = (omit_unset_slots, ignore_rule_only_turns,
                tuple(sorted((k, tuple(v)) for k, v in (rule_only_data or {}).items())))
         applied = tracker.applied_events()
         memos = tracker.__dict__.setdefault("_msp_states", {})

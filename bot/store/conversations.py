@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 from collections import OrderedDict
 from typing import Any, Optional, Tuple
 
@@ -26,14 +25,13 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-logger = logging.getLogger(__name__)
+DEFAULT_KEPT = 200  # conversations kept per process; a council's concurrent chats fit many times over
 STORED = "_msp_events_stored"  # on a tracker: how many of its events the database holds
 
 
 def _stored_so_far(tracker: DialogueStateTracker) -> DialogueStateTracker:
     tracker.__dict__[STORED] = len(tracker.events)
     return tracker
-DEFAULT_KEPT = 200  # conversations kept per process; a council's concurrent chats fit many times over
 
 
 class KeptConversationsSQLTrackerStore(SQLTrackerStore):
@@ -43,8 +41,7 @@ class KeptConversationsSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self._kept: "OrderedDict[str, Tuple[int, DialogueStateTracker]]" = OrderedDict()
         self._kept_limit = max(0, int(kept_conversations))
-        self.kept_hits = 0  # read by tests and the benchmark
-        self.kept_misses = 0
+        self.kept_hits = 0  # conversations taken back from memory (tests read it)
 
     def _newest_event_id(self, session: Any, sender_id: str) -> Optional[int]:
         return session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
@@ -57,7 +54,6 @@ class KeptConversationsSQLTrackerStore(SQLTrackerStore):
                 if self._newest_event_id(session, sender_id) == newest:
                     self.kept_hits += 1
                     return _stored_so_far(tracker)
-        self.kept_misses += 1
         tracker = await super().retrieve(sender_id)
         return _stored_so_far(tracker) if tracker is not None else None
 
@@ -99,7 +95,7 @@ class KeptConversationsSQLTrackerStore(SQLTrackerStore):
         # (which starts at that session), as stock Rasa does.
         if newest is None or not self._kept_limit:
             return
-        if any(isinstance(event, SessionStarted) for event in list(tracker.events)[1:]):
+        if any(isinstance(event, SessionStarted) for event in itertools.islice(tracker.events, 1, None)):
             return
         self._kept[tracker.sender_id] = (newest, tracker)
         self._kept.move_to_end(tracker.sender_id)
