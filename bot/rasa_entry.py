@@ -12,7 +12,8 @@
 - Work Rasa repeats for nothing is done once (bot/speedups.py): the action
   server's replies checked with a validator built once, models loaded
   without a warm-up training step, a conversation's applied events kept until
-  it changes, JAX (imported by TensorFlow, unused) not loaded.
+  it changes, JAX (imported by TensorFlow, unused) not loaded, no garbage
+  collection until the model is loaded, then what it loaded frozen.
 """
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def main() -> None:
     if command in ("run", "shell") and "--enable-api" in args and token and "--auth-token" not in args:
         args += ["--auth-token", token]
     sys.argv = ["rasa", *args]
+    if command == "run":
+        from bot.speedups import pause_garbage_collection
+
+        pause_garbage_collection()  # until the model is loaded (speedups.collect_garbage_once_loaded)
     if command in ("run", "shell"):
         from bot.speedups import block_jax
 
@@ -48,6 +53,8 @@ def main() -> None:
 
         outage.install()
         speedups.install()
+        if command == "run":
+            speedups.collect_garbage_once_loaded()
 
     configure = rasa_cli.configure_logging_and_warnings
 

@@ -163,3 +163,42 @@ def test_each_event_is_stored_once_however_often_a_message_saves(stores):
                     "slot", "action"]  # the other replica's slot, then this one's listen
     assert _stored_rows(mine, "g").count("session_started") == 1
     assert run(theirs.retrieve("g")).get_slot("respondent") == "representative"
+
+
+def _all_columns(store, sender):
+    with store.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(
+            text("SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
+                 "WHERE sender_id = :s ORDER BY id"), {"s": sender})]
+
+
+def test_rows_written_are_stock_rasas_rows(stores, database_url):
+    """The same columns, values and order as Rasa's SQLTrackerStore writes
+    for the same events (here in one save; ours in two, the second from the
+    kept count), and the newest id kept is the one this save wrote."""
+    mine, _ = stores
+    stock = SQLTrackerStore(DOMAIN, host=database_url)
+    try:
+        first = [ActionExecuted("action_session_start"), SessionStarted(),
+                 *_turn("ABC-1234", case_reference="ABC-1234")]
+        later = [*_turn("the adult", respondent="adult"), *_turn("yes")]
+        tracker = mine.init_tracker("h-mine")
+        for event in first:
+            tracker.update(event)
+        run(mine.save(tracker))
+        tracker = run(mine.retrieve("h-mine"))
+        for event in later:
+            tracker.update(event)
+        run(mine.save(tracker))
+        theirs = stock.init_tracker("h-stock")
+        for event in [*first, *later]:
+            theirs.update(event)
+        run(stock.save(theirs))
+        ours, stocks = _all_columns(mine, "h-mine"), _all_columns(stock, "h-stock")
+        assert len(ours) == len(stocks) == 13
+        assert [row[1:] for row in ours] == [row[1:] for row in stocks]
+        with mine.engine.connect() as connection:
+            newest = connection.execute(text("SELECT max(id) FROM events WHERE sender_id = 'h-mine'")).scalar()
+        assert mine._kept["h-mine"][0] == newest
+    finally:
+        stock.engine.dispose()

@@ -13,15 +13,17 @@ from bot import speedups
 from rasa.core.actions.action import RemoteAction  # noqa: E402 (after bot, as in the server)
 from rasa.shared.core.events import Event  # noqa: E402
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
+from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
 
 # Rasa's own, before anything here installs a fix
 PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (RasaModel, "load"),
-           (DialogueStateTracker, "applied_events"), (EndpointConfig, "session")]
+           (DialogueStateTracker, "applied_events"), (EndpointConfig, "session"), (Message, "_combine_features")]
 STOCK = {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
 STOCK_MODEL_LOAD = STOCK[(RasaModel, "load")]
 STOCK_APPLIED_EVENTS = STOCK[(DialogueStateTracker, "applied_events")]
+STOCK_COMBINE_FEATURES = STOCK[(Message, "_combine_features")]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,68 @@ def test_action_server_replies_are_accepted_or_refused_as_stock_rasa_does(instal
             action._validate_action_result(reply)
 
 
+def _sample_events():
+    """One event of every kind Rasa knows, as the action server would send it."""
+    from datetime import datetime
+
+    from rasa.shared.core import events as e
+
+    parse = {"text": "yes", "intent": {"name": "affirm", "confidence": 0.9},
+             "intent_ranking": [{"name": "affirm", "confidence": 0.9}, {"name": "deny", "confidence": 0.1}],
+             "entities": [{"entity": "principle", "value": "proportionality", "start": 0, "end": 3}],
+             "response_selector": {"all_retrieval_intents": ["guidance"],
+                                   "guidance": {"response": {"responses": [{"text": "x"}], "confidence": 0.8,
+                                                             "intent_response_key": "guidance/msp"},
+                                                "ranking": [{"confidence": 0.8, "intent_response_key": "guidance/msp"}]}}}
+    samples = [e.UserUttered("yes", parse["intent"], parse["entities"], parse, input_channel="rest", message_id="m1"),
+               e.BotUttered("Thanks", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}, {"utter_action": "utter_x"}),
+               e.SlotSet("case_ref", "AB-1234"), e.SlotSet("ratings", [1, 2]), e.ActiveLoop("feedback_form"),
+               e.ActiveLoop(None), e.FollowupAction("action_listen"), e.ActionExecuted("action_listen"),
+               e.ActionExecutionRejected("x"), e.Restarted(), e.SessionStarted(), e.AllSlotsReset(),
+               e.ConversationPaused(), e.ConversationResumed(), e.ActionReverted(), e.UserUtteranceReverted(),
+               e.StoryExported(), e.LoopInterrupted(True), e.EntitiesAdded([{"entity": "a", "value": "b"}]),
+               e.ReminderScheduled("intent", datetime(2026, 1, 1)), e.ReminderCancelled(name="r"),
+               e.AgentUttered("hi"), e.DefinePrevUserUtteredFeaturization(False)]
+    return [event.as_dict() for event in samples] + [{"event": "form", "name": "f"}, {"event": "form_validation"}]
+
+
+def _variants(event):
+    """The event, each field missing, and each field (also inside parse_data)
+    given a value of every JSON type."""
+    bad_values = [None, 3, 2.5, True, "x", [], {}, [1], {"a": 1}]
+    yield event
+    for key in event:
+        yield {k: v for k, v in event.items() if k != key}
+        for value in bad_values:
+            yield {**event, key: value}
+    for key in event.get("parse_data") or {}:
+        for value in bad_values:
+            yield {**event, "parse_data": {**event["parse_data"], key: value}}
+
+
+def test_action_result_verdicts_are_stock_rasas_for_every_event_kind_and_malformed_field():
+    """The per-event-type check against Rasa's whole response schema, on
+    valid events of every kind and about 900 malformed ones."""
+    from jsonschema import validate
+
+    def stock_verdict(result):
+        try:
+            validate(result, RemoteAction.action_response_format_spec())
+            return True
+        except ValidationError:
+            return False
+
+    results = [{"events": [variant], "responses": [{"text": "t"}]}
+               for event in _sample_events() for variant in _variants(event)]
+    results += [{"events": _sample_events()}, {"events": [3]}, {"events": [{"event": ["slot"]}]},
+                {"events": [{"event": "no_such_event"}]}, {"events": [None]}, [], "x", None,
+                {"events": {}}, {"responses": {}}, {}]
+    verdicts = [(speedups.action_result_is_valid(result), stock_verdict(result)) for result in results]
+    assert len(results) > 900
+    assert sum(stock for _, stock in verdicts) > 50 and sum(not stock for _, stock in verdicts) > 50
+    assert [fast for fast, _ in verdicts] == [stock for _, stock in verdicts]
+
+
 def test_stored_events_come_back_as_the_same_classes(installed):
     from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
     from rasa.shared.utils.common import all_subclasses
@@ -73,6 +137,34 @@ def test_stored_events_come_back_as_the_same_classes(installed):
     assert Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
+
+
+def test_features_are_combined_as_rasa_combines_them():
+    """Same matrix, format, dtype, type, attribute and origin; and changing
+    the combined features leaves the message's own untouched."""
+    import numpy as np
+    import scipy.sparse
+
+    from rasa.shared.nlu.training_data.features import Features
+
+    sparse = [Features(scipy.sparse.random(4, n, density=0.4, format="coo", random_state=n), "sequence", "text",
+                       f"featurizer_{n}") for n in (3, 5, 7)]
+    dense = [Features(np.random.default_rng(n).random((1, n)), "sentence", "text", f"dense_{n}") for n in (2, 4)]
+    for features in (sparse, sparse[:1], dense, dense[:1], []):
+        theirs = STOCK_COMBINE_FEATURES.__func__(features, ["a", "b"])
+        ours = speedups.combine_features(features, ["a", "b"])
+        if not features:
+            assert ours is None and theirs is None
+            continue
+        assert (ours.type, ours.attribute, ours.origin) == (theirs.type, theirs.attribute, theirs.origin)
+        assert type(ours.features) is type(theirs.features) and ours.features.dtype == theirs.features.dtype
+        as_array = (lambda m: m.toarray()) if ours.is_sparse() else np.asarray
+        assert np.array_equal(as_array(ours.features), as_array(theirs.features))
+        before = as_array(features[0].features).copy()
+        (ours.features.data if ours.is_sparse() else ours.features)[...] = 0
+        assert np.array_equal(as_array(features[0].features), before)
+    with pytest.raises(ValueError, match="Cannot combine sparse and dense"):
+        speedups.combine_features([sparse[0], dense[0]], ["a"])
 
 
 def _understanding(model_path, texts):
@@ -91,6 +183,7 @@ def _understanding(model_path, texts):
 
 
 def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(monkeypatch):
+    """Also with features combined without Rasa's deep copies."""
     from pathlib import Path
 
     from bot.cli import latest_model
@@ -102,10 +195,13 @@ def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(mo
              "quiz me", "b", "asdkjh qwe", "what about wellbeing?", "he hits me, I'm scared right now",
              *[text for text, _ in load_heldout(Path(__file__).parent / "nlu" / "heldout.yml")[::8]]]
     monkeypatch.setattr(RasaModel, "load", STOCK_MODEL_LOAD)  # whatever another test installed; put back after
+    monkeypatch.setattr(Message, "_combine_features", STOCK_COMBINE_FEATURES)
     assert not getattr(RasaModel.load.__func__, "_msp_fast", False)
     by_rasa = _understanding(model, texts)
     speedups._install_model_loading()
+    speedups._install_feature_combining()
     assert getattr(RasaModel.load.__func__, "_msp_fast", False)
+    assert Message.__dict__["_combine_features"].__func__ is speedups.combine_features
     assert _understanding(model, texts) == by_rasa
 
 
@@ -225,3 +321,38 @@ def test_states_carried_on_as_a_conversation_grows_are_rasas_own(monkeypatch):
                     state.get("user", {}).pop("intent", None)
                     state.pop("prev_action", None)
                 assert domain.states_for_tracker_history(tracker, **view) == expected
+
+
+def test_garbage_collection_waits_for_the_model_then_resumes_as_before(monkeypatch):
+    """Paused (also against spaCy's gc.enable()) until the agent is loaded,
+    then one collection, what loaded frozen, Rasa's result or error passed on,
+    and the collector's thresholds back as they were."""
+    import asyncio
+    import gc
+
+    import rasa.core.run
+
+    before = gc.get_threshold()
+    seen = {}
+
+    async def stock_load(*args, **kwargs):
+        gc.enable()  # what srsly does after reading a file
+        seen["threshold while loading"] = gc.get_threshold()[0]
+        if kwargs.get("fail"):
+            raise RuntimeError("model missing")
+        return "agent"
+
+    monkeypatch.setattr(rasa.core.run, "load_agent_on_start", stock_load)
+    try:
+        speedups.pause_garbage_collection()
+        speedups.collect_garbage_once_loaded()
+        assert asyncio.run(rasa.core.run.load_agent_on_start("model")) == "agent"
+        assert seen["threshold while loading"] == 0
+        assert gc.get_threshold() == before and gc.isenabled() and gc.get_freeze_count() > 0
+        speedups.pause_garbage_collection()
+        with pytest.raises(RuntimeError, match="model missing"):
+            asyncio.run(rasa.core.run.load_agent_on_start("model", fail=True))
+        assert gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -42,9 +42,15 @@ class KeptConversationsSQLTrackerStore(SQLTrackerStore):
         self._kept: "OrderedDict[str, Tuple[int, DialogueStateTracker]]" = OrderedDict()
         self._kept_limit = max(0, int(kept_conversations))
         self.kept_hits = 0  # conversations taken back from memory (tests read it)
+        events = self.SQLEvent.__table__
+        # Core statements built once: the ORM's per-row work was a tenth of
+        # the server's time at 10 senders (py-spy).
+        self._insert_events = events.insert()
+        self._newest_event_query = sa.select(sa.func.max(events.c.id)).where(
+            events.c.sender_id == sa.bindparam("sender_id"))
 
     def _newest_event_id(self, session: Any, sender_id: str) -> Optional[int]:
-        return session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        return session.execute(self._newest_event_query, {"sender_id": sender_id}).scalar()
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         kept = self._kept.pop(sender_id, None)
@@ -71,23 +77,30 @@ class KeptConversationsSQLTrackerStore(SQLTrackerStore):
             else:
                 added = list(self._additional_events(session, tracker))
             rows = [self._row(tracker.sender_id, event) for event in added]
-            session.add_all(rows)
-            session.flush()
-            newest = rows[-1].id if rows else self._newest_event_id(session, tracker.sender_id)
+            if rows:
+                # all but the last in one executemany; the last alone, so the
+                # database says its id (this write's own, whoever else writes)
+                if len(rows) > 1:
+                    session.execute(self._insert_events, rows[:-1])
+                newest = session.execute(self._insert_events, rows[-1]).inserted_primary_key[0]
+            else:
+                newest = self._newest_event_id(session, tracker.sender_id)
             session.commit()
         _stored_so_far(tracker)
         self._keep(tracker, newest)
 
-    def _row(self, sender_id: str, event: Any) -> Any:
+    @staticmethod
+    def _row(sender_id: str, event: Any) -> dict:
+        """The columns Rasa's SQLTrackerStore.save writes for an event."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     def _keep(self, tracker: DialogueStateTracker, newest: Optional[int]) -> None:
         # Only a tracker that is exactly what the database would give back:
