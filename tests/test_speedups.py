@@ -140,17 +140,24 @@ def test_stored_events_come_back_as_the_same_classes(installed):
 
 
 def test_features_are_combined_as_rasa_combines_them():
-    """Same matrix, format, dtype, type, attribute and origin; and changing
-    the combined features leaves the message's own untouched."""
+    """Same matrix (values, format, dtypes of data and indices), type,
+    attribute and origin, for COO blocks (what the featurisers give), other
+    sparse formats, mixed dtypes, one block, dense blocks; changing the
+    combined features leaves the message's own untouched; and Rasa's errors
+    for what it refuses."""
     import numpy as np
     import scipy.sparse
 
     from rasa.shared.nlu.training_data.features import Features
 
-    sparse = [Features(scipy.sparse.random(4, n, density=0.4, format="coo", random_state=n), "sequence", "text",
-                       f"featurizer_{n}") for n in (3, 5, 7)]
+    def sparse(widths, fmt="coo", dtype=np.float64, rows=4):
+        return [Features(scipy.sparse.random(rows, n, density=0.4, format=fmt, random_state=n, dtype=dtype),
+                         "sequence", "text", f"featurizer_{n}") for n in widths]
+
     dense = [Features(np.random.default_rng(n).random((1, n)), "sentence", "text", f"dense_{n}") for n in (2, 4)]
-    for features in (sparse, sparse[:1], dense, dense[:1], []):
+    cases = [sparse((3, 5, 7)), sparse((3, 5, 7), rows=1), sparse((2,)), sparse((3, 5), "csr"),
+             sparse((3,)) + sparse((4,), dtype=np.float32), sparse((1, 1, 1, 1)), dense, dense[:1], []]
+    for features in cases:
         theirs = STOCK_COMBINE_FEATURES.__func__(features, ["a", "b"])
         ours = speedups.combine_features(features, ["a", "b"])
         if not features:
@@ -158,13 +165,23 @@ def test_features_are_combined_as_rasa_combines_them():
             continue
         assert (ours.type, ours.attribute, ours.origin) == (theirs.type, theirs.attribute, theirs.origin)
         assert type(ours.features) is type(theirs.features) and ours.features.dtype == theirs.features.dtype
+        assert ours.features.shape == theirs.features.shape
+        if ours.is_sparse():
+            def index_dtypes(m):
+                return [getattr(m, name).dtype for name in ("row", "col", "indices", "indptr") if hasattr(m, name)]
+
+            assert index_dtypes(ours.features) == index_dtypes(theirs.features)
+            assert (ours.features != theirs.features).nnz == 0
+        else:
+            assert np.array_equal(ours.features, theirs.features)
         as_array = (lambda m: m.toarray()) if ours.is_sparse() else np.asarray
-        assert np.array_equal(as_array(ours.features), as_array(theirs.features))
         before = as_array(features[0].features).copy()
         (ours.features.data if ours.is_sparse() else ours.features)[...] = 0
         assert np.array_equal(as_array(features[0].features), before)
     with pytest.raises(ValueError, match="Cannot combine sparse and dense"):
-        speedups.combine_features([sparse[0], dense[0]], ["a"])
+        speedups.combine_features([sparse((3,))[0], dense[0]], ["a"])
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        speedups.combine_features([*sparse((3,)), *sparse((3,), rows=2)], ["a"])
 
 
 def _understanding(model_path, texts):
