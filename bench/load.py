@@ -124,15 +124,28 @@ async def _sender(session, url, name, messages, latencies, errors, per_turn=None
         started = time.perf_counter()
         try:
             async with session.post(url, json={"sender": name, "message": message}) as response:
-                await response.read()
+                body = await response.read()
                 if response.status >= 500:
                     errors.append(response.status)
+                elif not _has_reply(body):
+                    # a fast server that stopped answering is not fast: counted, and
+                    # this assistant must answer every message (main() checks)
+                    errors.append("no reply")
         except aiohttp.ClientError as error:
             errors.append(type(error).__name__)
         elapsed = (time.perf_counter() - started) * 1000
         latencies.append(elapsed)
         if per_turn is not None:
             per_turn.setdefault(turn, []).append(elapsed)
+
+
+def _has_reply(body: bytes) -> bool:
+    try:
+        replies = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(replies, list) and any(r.get("text") or r.get("buttons") or r.get("custom") or r.get("image")
+                                             for r in replies if isinstance(r, dict))
 
 
 async def _practitioner(session, url, name, n, budget, latencies, errors):
@@ -159,6 +172,7 @@ async def load(url: str, senders: int, messages_per_level: int, tag: str) -> dic
         ])
         elapsed = time.perf_counter() - started
     return {"senders": senders, "messages": len(latencies), "errors": len(errors),
+            "unanswered": errors.count("no reply"),
             "per_second": round(len(latencies) / elapsed, 1),
             "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
             "p99_ms": round(percentile(latencies, 0.99), 1)}
@@ -272,7 +286,12 @@ def main() -> None:
         c = data["conversation_length"]
         print(f"{label}: turn 1 p50 {c['turn_1_p50_ms']} ms, turn 40 p50 {c['turn_40_p50_ms']} ms (x{c['ratio']})")
     print(f"training: stock rasa init {stock['train_s']} s, this assistant {ours['train_s'] or 'not timed'} s")
+    for label, data in (("ours", ours), ("stock", stock)):
+        print(f"{label}: errors " + ", ".join(f"{lv['senders']} senders {lv['errors']} ({lv.get('unanswered', 0)} "
+                                              f"unanswered)" for lv in data["levels"]))
     print(f"\nWritten to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    if any(level["errors"] for level in ours["levels"]):
+        raise SystemExit("this assistant failed or left messages unanswered under load: its figures don't count")
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
 
 # Rasa's own, before anything here installs a fix
 PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (RasaModel, "load"),
-           (DialogueStateTracker, "applied_events"), (EndpointConfig, "session"), (Message, "_combine_features")]
+           (DialogueStateTracker, "applied_events"), (EndpointConfig, "session"), (Message, "_combine_features"),
+           (DialogueStateTracker, "copy")]
 STOCK = {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
 STOCK_MODEL_LOAD = STOCK[(RasaModel, "load")]
 STOCK_APPLIED_EVENTS = STOCK[(DialogueStateTracker, "applied_events")]
 STOCK_COMBINE_FEATURES = STOCK[(Message, "_combine_features")]
+STOCK_TRACKER_COPY = STOCK[(DialogueStateTracker, "copy")]
 
 
 @pytest.fixture(scope="module")
@@ -338,6 +340,57 @@ def test_states_carried_on_as_a_conversation_grows_are_rasas_own(monkeypatch):
                     state.get("user", {}).pop("intent", None)
                     state.pop("prev_action", None)
                 assert domain.states_for_tracker_history(tracker, **view) == expected
+
+
+def _tracker_state(tracker):
+    """Everything a tracker holds, comparable: its attributes, each slot's own."""
+    state = {key: value for key, value in vars(tracker).items() if key not in ("events", "slots")}
+    state["events"] = list(tracker.events)
+    state["slots"] = {name: (type(slot), dict(vars(slot))) for name, slot in tracker.slots.items()}
+    state["types"] = (type(tracker.slots), type(tracker.events), tracker.events.maxlen)
+    return state
+
+
+def test_tracker_copies_are_rasas_replayed_copies(monkeypatch):
+    """At every step of forms with unhappy paths, reverts, an interrupted and a
+    rejected loop, a paused conversation and a restart (the real domain's
+    slots): the copy holds what Rasa's replay gives, and changing the copy the
+    way actions do leaves the tracker untouched."""
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActiveLoop, ConversationPaused,
+                                         ConversationResumed, FollowupAction, LoopInterrupted, Restarted, SlotSet,
+                                         UserUttered)
+
+    monkeypatch.setattr(DialogueStateTracker, "copy", STOCK_TRACKER_COPY)
+    speedups._install_tracker_copy()
+    assert DialogueStateTracker.copy is speedups.copy_tracker
+    domain = Domain.load(str(Path(__file__).parents[1] / "domain.yml"))
+    extra = [ActionExecuted("action_listen"), UserUttered("quiz me", {"name": "start_quiz"}),
+             ActionExecuted("quiz_form"), ActiveLoop("quiz_form"), SlotSet("requested_slot", "quiz_answer"),
+             ActionExecuted("action_listen"), UserUttered("what?", {"name": "guidance"}), LoopInterrupted(True),
+             ActionExecutionRejected("quiz_form"), ActionExecuted("utter_guidance"), FollowupAction("quiz_form"),
+             ConversationPaused(), ConversationResumed(), ActionExecuted("quiz_form"), SlotSet("quiz_answer", "b"),
+             SlotSet("not_in_the_domain", 1), Restarted(), ActionExecuted("action_session_start")]
+    everything = _form_conversation() + extra + _form_conversation()[1:]
+    for slots in (domain.slots, None):  # the server's trackers, and a tracker without a domain
+        tracker = DialogueStateTracker("s", slots)
+        for event in everything:
+            tracker.update(event)
+            before = _tracker_state(tracker)
+            mine, rasas = tracker.copy(), STOCK_TRACKER_COPY(tracker)
+            assert _tracker_state(mine) == _tracker_state(rasas), event
+            assert mine.current_state() == rasas.current_state()
+            for change in (SlotSet("case_ref", "XYZ-1"), LoopInterrupted(True), ActionExecutionRejected("x"),
+                           ActiveLoop("feedback_form"), LoopInterrupted(False), ConversationPaused()):
+                mine.update(change)
+            mine.slots.get("case_ref") and setattr(mine.slots["case_ref"], "value", "changed in place")
+            assert _tracker_state(tracker) == before
+    capped = DialogueStateTracker("s", domain.slots, max_event_history=5)
+    for event in everything:
+        capped.update(event)
+    assert _tracker_state(capped.copy()) == _tracker_state(STOCK_TRACKER_COPY(capped))
 
 
 def test_garbage_collection_waits_for_the_model_then_resumes_as_before(monkeypatch):
