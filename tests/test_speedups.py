@@ -343,8 +343,10 @@ def test_states_carried_on_as_a_conversation_grows_are_rasas_own(monkeypatch):
 
 
 def _tracker_state(tracker):
-    """Everything a tracker holds, comparable: its attributes, each slot's own."""
-    state = {key: value for key, value in vars(tracker).items() if key not in ("events", "slots")}
+    """Everything a tracker holds, comparable: its attributes, each slot's own
+    (not the speed-ups' memos, which a tracker builds again when asked)."""
+    state = {key: value for key, value in vars(tracker).items()
+             if key not in ("events", "slots") and not key.startswith("_msp_")}
     state["events"] = list(tracker.events)
     state["slots"] = {name: (type(slot), dict(vars(slot))) for name, slot in tracker.slots.items()}
     state["types"] = (type(tracker.slots), type(tracker.events), tracker.events.maxlen)
