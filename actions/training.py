@@ -65,6 +65,10 @@ class ValidateQuizForm(FormValidationAction):
         kept = pending_answers(tracker).get(rounds.ANSWER_SLOT)
         if kept is None and resuming_after_outage(tracker):
             return {rounds.ANSWER_SLOT: None, PENDING_SLOT: None}  # "continue": the question again
+        if kept is None and value is None:
+            # nothing typed: Rasa validates the form again as it opens, with
+            # the slot the start has just emptied; "quiz me" is not an answer
+            return {rounds.ANSWER_SLOT: None}
         intent = None if kept is not None else (tracker.latest_message.get("intent") or {}).get("name")
         topic, confidence = _guidance_topic(tracker)
         turn = await stored(quiz_coach().take, state, str(kept if kept is not None else value or ""), intent,

@@ -36,6 +36,13 @@ def test_gibberish_offers_choices_instead_of_a_confident_answer(server):
     assert "not sure" in reply["text"] and 1 <= len(reply["buttons"]) <= 3
 
 
+def test_quiz_me_starts_a_round_with_its_first_question_and_nothing_else(server):
+    replies = [reply["text"] for reply in say("q", "quiz me")]
+    assert replies[0].startswith("Let's start") and " of 5 " in replies[-1]
+    assert not any("You're in a quiz" in text for text in replies)
+    assert len(replies) == 2
+
+
 def test_the_http_api_needs_the_token(server):
     assert _get("/status")[0] == 401
     assert _get("/conversations/a/tracker")[0] == 401

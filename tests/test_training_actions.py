@@ -275,6 +275,19 @@ def test_something_that_is_not_an_answer_gets_a_clear_reply_and_nothing_is_marke
     assert learner.round == before and training.attempts() == []
 
 
+def test_the_form_opening_validates_nothing_and_says_nothing(training):
+    """As the quiz form opens, Rasa runs its validation with the answer slot
+    the start has just emptied: not an answer, so no reply (it once said
+    "You're in a quiz" under every quiz's first line) and the round as it was."""
+    learner = Learner()
+    learner.start()
+    before = learner.round
+    said = learner._run(actions.ValidateQuizForm(), "quiz me", "start_quiz",
+                        events=[{"event": "slot", "name": rounds.ANSWER_SLOT, "value": None}])
+    assert said == []
+    assert learner.round == before and learner.slots[rounds.ANSWER_SLOT] is None
+
+
 def test_starting_another_quiz_mid_round_says_how_to_stop(training):
     learner = Learner()
     learner.start()
