@@ -358,22 +358,17 @@ def combine_features(features, featurizers):
         return None
     first = features[0]
     matrices = [feature.features for feature in features]
-    if first.is_sparse() and all(f.is_sparse() for f in features) and \
-            len({m.shape[0] for m in matrices}) == 1:
-        combined = _hstack_sparse(matrices)
-    elif first.is_dense() and all(f.is_dense() for f in features) and len({m.ndim for m in matrices}) == 1:
-        combined = np_concatenate(matrices)
-    else:
-        combined = None
-    if combined is not None:
-        return Features(combined, first.type, first.attribute, featurizers)
+    if all(f.is_sparse() for f in features) and len({m.shape[0] for m in matrices}) == 1:
+        return Features(_hstack_sparse(matrices), first.type, first.attribute, featurizers)
+    if all(f.is_dense() for f in features) and len({m.ndim for m in matrices}) == 1:
+        return Features(_concatenate_dense(matrices), first.type, first.attribute, featurizers)
     result = Features(first.features.copy(), first.type, first.attribute, featurizers)
     for feature in features[1:]:
         result.combine_with_features(feature)  # raises as Rasa does
     return result
 
 
-def np_concatenate(matrices):
+def _concatenate_dense(matrices):
     import numpy as np
 
     return np.concatenate(matrices, axis=-1) if len(matrices) > 1 else matrices[0].copy()
@@ -451,6 +446,9 @@ def collect_garbage_once_loaded() -> None:
     rasa.core.run.load_agent_on_start = load_agent_on_start
 
 
+_STOCK_TRACKER_COPY: list = []  # Rasa's copy, for the trackers it keeps
+
+
 def copy_tracker(tracker):
     """DialogueStateTracker.copy without replaying the conversation. Rasa
     copies the tracker before every action it runs (processor._run_action),
@@ -487,6 +485,3 @@ def _install_tracker_copy() -> None:
         return
     _STOCK_TRACKER_COPY[:] = [DialogueStateTracker.copy]
     DialogueStateTracker.copy = copy_tracker
-
-
-_STOCK_TRACKER_COPY: list = []  # Rasa's copy, for the trackers it keeps
