@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.off_loop import stored
 from actions.tracker_reading import pending_answers, resuming_after_outage
-from bot import privacy
+from bot import privacy, questions
 from bot.outage import PENDING_SLOT
 from bot.feedback import feedback_flow
-from bot.feedback import flow as feedback
+from bot.feedback import answers, flow as feedback
 from bot.feedback.questionnaire import questionnaire
 
 
@@ -27,7 +27,7 @@ def _say(dispatcher: CollectingDispatcher, replies) -> None:
 
 
 def _slots(tracker: Tracker) -> Dict[str, Any]:
-    return {name: tracker.get_slot(name) for name in (*feedback.FLOW_SLOTS, "requested_slot")}
+    return questions.feedback_slots(tracker.get_slot)
 
 
 def _set(values: Dict[str, Any]) -> List[EventType]:
@@ -68,11 +68,14 @@ class ValidateFeedbackForm(FormValidationAction):
 
 def _ask_action(step: str):
     class AskStep(Action):
+        """The question (bot/questions.py; the Rasa server usually says it
+        itself, without calling this)."""
+
         def name(self) -> Text:
-            return f"action_ask_{step}"
+            return f"{questions.ASK_PREFIX}{step}"
 
         async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-            _say(dispatcher, [feedback.question(step, _slots(tracker))])
+            _say(dispatcher, [questions.question(self.name(), tracker.get_slot)])
             return []
 
     AskStep.__name__ = f"ActionAsk_{step}"
@@ -215,11 +218,53 @@ class ActionFeedbackCancel(Action):
         return "action_feedback_cancel"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        return await _cancel(dispatcher, tracker)
+
+
+class ActionFeedbackCancelReply(Action):
+    """ "yes" or "no" typed (not pressed) to "Do you want to stop the
+    feedback?": read as an answer would be, so it isn't met with silence."""
+
+    def name(self) -> Text:
+        return "action_feedback_cancel_reply"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        reply = answers.closing_answer(tracker.latest_message.get("text") or "").value
+        if reply == "yes":
+            return await _cancel(dispatcher, tracker)
+        if reply == "no":
+            return [FollowupAction("feedback_form")]  # as "No, carry on": the question again
+        dispatcher.utter_message(text=_message("stop_yes_or_no"))
+        return [FollowupAction("utter_ask_cancel_feedback")]
+
+
+async def _cancel(dispatcher, tracker) -> List[EventType]:
+    slots = _slots(tracker)
+    await stored(feedback_flow().save, slots, tracker.sender_id)
+    case_ref = slots.get("case_ref")
+    dispatcher.utter_message(text=_message("stopped_with_draft", case_ref=case_ref) if case_ref else _message("stopped"))
+    return [ActiveLoop(None), SlotSet("requested_slot", None), *_set({n: None for n in feedback.FLOW_SLOTS})]
+
+
+class ActionAnswerNothingAsked(Action):
+    """An answer ("yes", "b", "1 and 9") when no question is open: said why it
+    wasn't taken and what can be done, rather than nothing at all."""
+
+    def name(self) -> Text:
+        return "action_answer_nothing_asked"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
-        await stored(feedback_flow().save, slots, tracker.sender_id)
-        case_ref = slots.get("case_ref")
-        dispatcher.utter_message(text=_message("stopped_with_draft", case_ref=case_ref) if case_ref else _message("stopped"))
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *_set({n: None for n in feedback.FLOW_SLOTS})]
+        if slots.get(feedback.SESSION_SLOT):
+            missing = [s for s in feedback.required_steps(slots) if slots.get(s) is None]
+            if not missing:
+                dispatcher.utter_message(text=_message("answer_at_summary"), buttons=feedback.summary(slots).buttons)
+                return []
+            if slots.get("case_ref"):
+                dispatcher.utter_message(text=_message("answer_while_paused", case_ref=slots["case_ref"]))
+                return []
+        dispatcher.utter_message(text=_message("nothing_asked"))
+        return []
 
 
 class ActionFeedbackDisclosure(Action):

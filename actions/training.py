@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions.off_loop import stored
 from actions.tracker_reading import pending_answers, resuming_after_outage, topic_ranking
+from bot import questions
 from bot.outage import PENDING_SLOT
 from bot.training import coach as rounds
 from bot.training import quiz_coach
@@ -44,11 +45,14 @@ class ActionQuizStart(Action):
 
 
 class ActionAskQuizAnswer(Action):
+    """The question (bot/questions.py; the Rasa server usually says it
+    itself, without calling this)."""
+
     def name(self) -> Text:
-        return "action_ask_quiz_answer"
+        return f"{questions.ASK_PREFIX}{rounds.ANSWER_SLOT}"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        _say(dispatcher, [quiz_coach().question(tracker.get_slot(rounds.ROUND_SLOT))])
+        _say(dispatcher, [questions.question(self.name(), tracker.get_slot)])
         return []
 
 

@@ -62,6 +62,13 @@ def _first_time(tracker: Any) -> bool:
     return True
 
 
+def said_unreachable_this_turn(tracker: Any) -> bool:
+    """Whether the assistant has said, since the latest message, that the
+    action server isn't answering."""
+    return any(getattr(e, "type_name", "") == "bot" and getattr(e, "text", None) == OUTAGE_TEXT
+               for e in _since_user_message(tracker))
+
+
 def extracted_this_turn(tracker: Any) -> Dict[str, Any]:
     """Slots Rasa filled from the message just typed (before any action ran)."""
     extracted: Dict[str, Any] = {}

@@ -14,7 +14,7 @@ import yaml
 from actions import feedback as actions
 from bot.config import PROJECT_ROOT
 from bot.feedback import feedback_flow
-from bot.feedback.flow import FLOW_SLOTS, required_steps
+from bot.feedback.flow import FLOW_SLOTS, SESSION_SLOT, required_steps
 from bot.store import repository_for
 
 
@@ -197,6 +197,54 @@ def test_cancel_keeps_a_draft(repo):
     assert "draft" in messages[0]["text"]
     (row,) = repo.export()
     assert row["status"] == "draft" and row["outcomes"][0]["achieved"] == "fully"
+
+
+@pytest.mark.parametrize("typed", ["yes", "Yes please", "yeah"])
+def test_yes_typed_to_do_you_want_to_stop_stops_and_keeps_a_draft(repo, typed):
+    c = Conversation()
+    for text in HAPPY[:5]:
+        c.answer(text)
+    messages, events = c.run(actions.ActionFeedbackCancelReply(), typed, "inform")
+    assert "draft" in messages[0]["text"] and c.slots[SESSION_SLOT] is None
+    (row,) = repo.export()
+    assert row["status"] == "draft" and row["outcomes"][0]["achieved"] == "fully"
+
+
+@pytest.mark.parametrize("typed", ["no", "nope", "No thank you"])
+def test_no_typed_to_do_you_want_to_stop_carries_on_with_the_questions(repo, typed):
+    c = Conversation()
+    for text in HAPPY[:5]:
+        c.answer(text)
+    messages, events = c.run(actions.ActionFeedbackCancelReply(), typed, "inform")
+    assert messages == [] and events == [{"event": "followup", "name": "feedback_form", "timestamp": None}]
+    assert c.slots[SESSION_SLOT] and c.next_step() == "outcome_rating"  # nothing cleared
+
+
+def test_an_unclear_reply_to_do_you_want_to_stop_asks_again(repo):
+    c = Conversation()
+    c.answer("ABC-1234")
+    messages, events = c.run(actions.ActionFeedbackCancelReply(), "the garden", "inform")
+    assert "yes or no" in messages[0]["text"]
+    assert events == [{"event": "followup", "name": "utter_ask_cancel_feedback", "timestamp": None}]
+    assert c.slots["case_ref"] == "ABC-1234"
+
+
+def test_an_answer_with_no_question_open_is_told_why_it_was_not_taken(repo):
+    c = Conversation()
+    messages, events = c.run(actions.ActionAnswerNothingAsked(), "b", "inform")
+    assert "wasn't asking anything" in messages[0]["text"] and events == []
+    for text in HAPPY[:5]:
+        c.answer(text)
+    c.run(actions.ActionFeedbackPause(), "pause", "pause_feedback")
+    messages, _ = c.run(actions.ActionAnswerNothingAsked(), "yes", "inform")
+    assert '"resume case ABC-1234"' in messages[0]["text"]
+    later = Conversation("conv-2")
+    for text in ["XYZ-9876", *HAPPY[1:]]:
+        later.answer(text)
+    messages, events = later.run(actions.ActionAnswerNothingAsked(), "yes", "inform")
+    assert '"confirm"' in messages[0]["text"] and events == []
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/confirm_feedback", "/change_answer"]
+    assert [r["status"] for r in repo.export()] == ["draft", "draft"]  # "yes" saved nothing
 
 
 def test_a_disclosure_flags_the_session_and_stops(repo):

@@ -43,6 +43,26 @@ def test_quiz_me_starts_a_round_with_its_first_question_and_nothing_else(server)
     assert len(replies) == 2
 
 
+def test_answers_typed_where_no_question_is_open_get_a_reply_and_lose_nothing(server):
+    sender = "stray-answers"
+
+    def said(message):
+        return " ".join(r.get("text") or "" for r in say(sender, message))
+
+    assert "wasn't asking anything" in said("b")
+    assert "Who is answering" in said("record feedback for case FS-2024-0077")
+    assert "desired outcomes" in said("the adult")
+    assert "Do you want to stop" in said("cancel")
+    unclear = said("the garden")
+    assert "didn't catch that" in unclear and "Do you want to stop" in unclear  # asked again
+    assert "desired outcomes" in said("no")  # carries on at the same question
+    assert "Do you want to stop" in said("cancel")
+    assert "draft" in said("yes")
+    assert "wasn't asking anything" in said("a")
+    (row,) = [r for r in json.loads(_export(server)) if r["case_ref"] == "FS-2024-0077"]
+    assert row["status"] == "draft" and row["respondent"] == "adult"
+
+
 def test_the_http_api_needs_the_token(server):
     assert _get("/status")[0] == 401
     assert _get("/conversations/a/tracker")[0] == 401

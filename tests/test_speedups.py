@@ -11,6 +11,7 @@ from jsonschema import ValidationError
 from bot import speedups
 
 from rasa.core.actions.action import RemoteAction  # noqa: E402 (after bot, as in the server)
+from rasa.core.actions.forms import FormAction  # noqa: E402
 from rasa.shared.core.events import Event  # noqa: E402
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
@@ -20,12 +21,13 @@ from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
 # Rasa's own, before anything here installs a fix
 PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (RasaModel, "load"),
            (DialogueStateTracker, "applied_events"), (EndpointConfig, "session"), (Message, "_combine_features"),
-           (DialogueStateTracker, "copy")]
+           (DialogueStateTracker, "copy"), (FormAction, "_ask_for_slot"), (RasaModel, "_rasa_predict")]
 STOCK = {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
 STOCK_MODEL_LOAD = STOCK[(RasaModel, "load")]
 STOCK_APPLIED_EVENTS = STOCK[(DialogueStateTracker, "applied_events")]
 STOCK_COMBINE_FEATURES = STOCK[(Message, "_combine_features")]
 STOCK_TRACKER_COPY = STOCK[(DialogueStateTracker, "copy")]
+STOCK_RASA_PREDICT = STOCK[(RasaModel, "_rasa_predict")]
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +204,8 @@ def _understanding(model_path, texts):
 
 
 def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(monkeypatch):
-    """Also with features combined without Rasa's deep copies."""
+    """Also with features combined without Rasa's deep copies, and the
+    prediction graphs called directly rather than through tf.function."""
     from pathlib import Path
 
     from bot.cli import latest_model
@@ -215,13 +218,33 @@ def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(mo
              *[text for text, _ in load_heldout(Path(__file__).parent / "nlu" / "heldout.yml")[::8]]]
     monkeypatch.setattr(RasaModel, "load", STOCK_MODEL_LOAD)  # whatever another test installed; put back after
     monkeypatch.setattr(Message, "_combine_features", STOCK_COMBINE_FEATURES)
+    monkeypatch.setattr(RasaModel, "_rasa_predict", STOCK_RASA_PREDICT)
     assert not getattr(RasaModel.load.__func__, "_msp_fast", False)
     by_rasa = _understanding(model, texts)
     speedups._install_model_loading()
     speedups._install_feature_combining()
+    speedups._install_flat_prediction_call()
     assert getattr(RasaModel.load.__func__, "_msp_fast", False)
     assert Message.__dict__["_combine_features"].__func__ is speedups.combine_features
+    flat_calls = []
+    outputs = speedups._prediction_outputs
+    monkeypatch.setattr(speedups, "_prediction_outputs", lambda *a: flat_calls.append(1) or outputs(*a))
     assert _understanding(model, texts) == by_rasa
+    assert len(flat_calls) >= 2 * (len(texts) - 1)  # DIET and the ResponseSelector, after each one's first call
+
+
+def test_inputs_that_dont_fit_the_prediction_graph_go_through_tf_function():
+    import numpy as np
+    import tensorflow as tf
+
+    step = tf.function(lambda batch: {"sum": tf.reduce_sum(batch[0]) + tf.cast(tf.size(batch[1]), tf.float32)},
+                       input_signature=[[tf.TensorSpec([None, 2], tf.float32), tf.TensorSpec([None], tf.int64)]])
+    step((np.ones((1, 2), np.float32), np.zeros(1, np.int64)))
+    _, call = speedups._flat_call(step)
+    assert float(call((np.ones((3, 2), np.float32), np.arange(4)))["sum"]) == 10.0
+    assert call((np.ones((3, 3), np.float32), np.arange(4))) is None  # wrong width
+    assert call((np.ones((3, 2), np.float32),)) is None  # missing input
+    assert call((np.ones((3, 2), np.float32), np.array(["x"]))) is None  # not convertible to int64
 
 
 def _form_conversation():
@@ -428,3 +451,136 @@ def test_garbage_collection_waits_for_the_model_then_resumes_as_before(monkeypat
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+class InProcessActionServer(EndpointConfig):
+    """The action server's executor with this project's actions, called the
+    way Rasa calls the real one (JSON both ways), counting the calls."""
+
+    def __init__(self, down: bool = False):
+        super().__init__(url="http://action-server.invalid/webhook")
+        from rasa_sdk.executor import ActionExecutor
+
+        self.executor = ActionExecutor()
+        self.executor.register_package("actions")
+        self.calls: list = []
+        self.down = down
+
+    async def request(self, method="post", subpath=None, content_type="application/json", compress=False, **kwargs):
+        import json
+
+        from rasa.utils.endpoints import ClientResponseError
+
+        body = json.loads(json.dumps(kwargs["json"]))
+        self.calls.append(body["next_action"])
+        if self.down:
+            raise ClientResponseError(503, "Service Unavailable", "down")
+        return json.loads(json.dumps(await self.executor.run(body)))
+
+
+def _question_states():
+    """(form, slot, slots) for every question, in each way it can be put."""
+    from bot.feedback import flow
+    from bot.feedback.questionnaire import questionnaire
+    from bot.questions import _quiz_questions
+
+    outcomes = list(questionnaire().outcome_items)
+    chosen = [{"outcome": outcomes[0]}, {"outcome": "own_words", "own_words": "to see my grandson"}]
+    states = []
+    for who in ("adult", "representative", "advocate", None):
+        for simpler in (False, True):
+            for step in flow.ALL_STEPS:
+                slots = {"respondent": who, flow.SIMPLER_SLOT: simpler, "outcomes_asked": "asked_expressed"}
+                if step == "outcome_rating":
+                    for ratings in ([], ["fully"]):
+                        states.append(("feedback_form", step, {**slots, "outcomes_chosen": chosen,
+                                                               flow.RATINGS_SLOT: ratings}))
+                    continue
+                states.append(("feedback_form", step, slots))
+    for request in ("quiz me", "give me a scenario", "test me on capacity with 3 questions"):
+        turn = _quiz_questions().start(request, [])
+        for index in range(len(turn.round["items"])):
+            states.append(("quiz_form", "quiz_answer", {"quiz_round": {**turn.round, "index": index}}))
+    states.append(("quiz_form", "quiz_answer", {"quiz_round": None}))
+    return states
+
+
+def _form_tracker(domain, form, slots, extra_events=()):
+    from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
+
+    events = [UserUttered("an answer", {"name": "inform", "confidence": 1.0}), ActiveLoop(form),
+              *[SlotSet(name, value) for name, value in slots.items()], *extra_events]
+    return DialogueStateTracker.from_events("question-check", events, slots=domain.slots)
+
+
+def _said(events):
+    return [{k: v for k, v in event.as_dict().items() if k != "timestamp"} for event in events]
+
+
+def test_questions_the_rasa_server_says_itself_are_the_action_servers_own():
+    import asyncio
+
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+
+    from bot.config import PROJECT_ROOT
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    stock_ask, before = STOCK[(FormAction, "_ask_for_slot")], FormAction._ask_for_slot
+    speedups.install()
+    try:
+        assert FormAction._ask_for_slot is not stock_ask
+        checked = 0
+        for form, slot, slots in _question_states():
+            server = InProcessActionServer()
+            action = FormAction(form, server)
+            tracker = _form_tracker(domain, form, slots)
+            by_action_server = asyncio.run(stock_ask(action, domain, nlg, CollectingOutputChannel(), slot, tracker))
+            assert server.calls == [f"action_ask_{slot}"]
+            by_rasa = asyncio.run(FormAction._ask_for_slot(action, domain, nlg, CollectingOutputChannel(), slot,
+                                                           tracker))
+            assert server.calls == [f"action_ask_{slot}"], "the question was asked of the action server again"
+            assert by_action_server and _said(by_rasa) == _said(by_action_server), (form, slot, slots)
+            checked += 1
+        assert checked > 100
+    finally:
+        FormAction._ask_for_slot = before
+
+
+def test_a_question_during_an_action_server_outage_is_left_to_the_outage_handling():
+    import asyncio
+
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    from bot import outage, questions
+    from bot.config import PROJECT_ROOT
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    before_ask, before_run = FormAction._ask_for_slot, RemoteAction.run
+    speedups.install()
+    outage.install()
+    try:
+        server = InProcessActionServer(down=True)
+        action = FormAction("feedback_form", server)
+        said_earlier = [BotUttered(outage.OUTAGE_TEXT), UserUttered("yes", {"name": "affirm", "confidence": 1.0})]
+        tracker = _form_tracker(domain, "feedback_form", {"respondent": "adult"}, said_earlier)
+
+        def ask():
+            events = asyncio.run(FormAction._ask_for_slot(action, domain, nlg, CollectingOutputChannel(),
+                                                          "listened_to", tracker))
+            return [e.text for e in events if isinstance(e, BotUttered)]
+
+        # said before the latest message: this turn's validation got through
+        assert ask() == [questions.question("action_ask_listened_to", tracker.get_slot).text]
+        assert server.calls == []
+        tracker.update(BotUttered(outage.OUTAGE_TEXT))  # this turn's validation couldn't get through
+        assert ask() == [outage.OUTAGE_TEXT]  # the outage handling's words, not the question
+        assert server.calls == ["action_ask_listened_to"]
+    finally:
+        FormAction._ask_for_slot, RemoteAction.run = before_ask, before_run
