@@ -13,7 +13,9 @@
   server's replies checked with a validator built once, models loaded
   without a warm-up training step, a conversation's applied events kept until
   it changes, JAX (imported by TensorFlow, unused) not loaded, no garbage
-  collection until the model is loaded, then what it loaded frozen.
+  collection until the model is loaded, then what it loaded frozen, the
+  forms' questions said without a second action-server call, the models'
+  prediction graphs called directly.
 """
 from __future__ import annotations
 
