@@ -557,6 +557,7 @@ def _install_flat_prediction_call() -> None:
             return outputs
         if flat is False or step is not flat[0] or self._run_eagerly:
             return original(self, batch_in)
+        self._training = False  # as Rasa's method sets it
         outputs = flat[1](batch_in)
         if outputs is None:
             return original(self, batch_in)  # tf.function then explains what doesn't fit
@@ -581,7 +582,6 @@ def _flat_call(step):
     if not all(type(spec) is tf.TensorSpec for spec in specs):
         return None
     concrete = step.get_concrete_function()  # the graph Rasa's first call traced
-    captured = concrete.captured_inputs
 
     def call(batch_in):
         if not isinstance(batch_in, (tuple, list)) or len(batch_in) != len(specs):
@@ -596,7 +596,7 @@ def _flat_call(step):
             if not spec.is_compatible_with(value):
                 return None
             tensors.append(value)
-        return concrete._call_flat(tensors, captured_inputs=captured)
+        return concrete._call_flat(tensors, captured_inputs=concrete.captured_inputs)  # as tf.function calls it
 
     return step, call
 
