@@ -89,6 +89,7 @@ def install() -> None:
     _install_action_call_json()
     _install_local_questions()
     _install_flat_prediction_call()
+    _install_sequential_graph_runs()
 
 
 def block_jax() -> None:
@@ -609,3 +610,63 @@ def _prediction_outputs(model, outputs):
     if DIAGNOSTIC_DATA in outputs:
         outputs[DIAGNOSTIC_DATA] = model._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
     return outputs
+
+
+class _Recorded:
+    """A graph node that notes when dask runs it."""
+
+    def __init__(self, name, node, order):
+        self.name, self.node, self.order = name, node, order
+
+    def __call__(self, *inputs):
+        self.order.append(self.name)
+        return self.node(*inputs)
+
+
+def _install_sequential_graph_runs() -> None:
+    """Rasa runs its NLU and policy graphs through dask on every message:
+    it works out the graph's minimal schema, builds a dask graph, orders it
+    and schedules each node, all in the one thread (py-spy at 10 senders: 10%
+    of the server's time, against 48% in the nodes themselves). The order
+    depends only on the graph and the names of the inputs, so the first run of
+    each kind goes through dask as before and the order dask chose is noted;
+    later runs call the same nodes in that order with the same arguments.
+    Inputs whose values are strings (which dask might read as node names) go
+    through dask every time."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    original = DaskGraphRunner.run
+    if getattr(original, "_msp_sequential", False):
+        return
+
+    def run(self, inputs=None, targets=None):
+        run_targets = list(targets if targets else self._graph_schema.target_names)
+        if inputs and any(isinstance(value, str) for value in inputs.values()):
+            return original(self, inputs, targets)
+        plans = self.__dict__.setdefault("_msp_plans", {})
+        key = (tuple(run_targets), tuple(inputs or ()))
+        plan = plans.get(key)
+        if plan is None:
+            order: list = []
+            nodes = self._instantiated_nodes
+            self._instantiated_nodes = {name: _Recorded(name, node, order) for name, node in nodes.items()}
+            try:
+                result = original(self, inputs, targets)
+            finally:
+                self._instantiated_nodes = nodes
+            schema = self._graph_schema.minimal_graph_schema(run_targets)
+            plans[key] = [(name, tuple(schema.nodes[name].needs.values())) for name in order]
+            return result
+        results = {name: (name, value) for name, value in (inputs or {}).items()}
+        nodes = self._instantiated_nodes
+        try:
+            for name, needs in plan:
+                # dask hands a node each need's result, or the need's name if nothing produced it
+                results[name] = nodes[name](*[results[need] if need in results else need for need in needs])
+        except RuntimeError as error:
+            raise GraphRunError("Error running runner.") from error
+        return dict(results[target] for target in run_targets)
+
+    run._msp_sequential = True  # type: ignore[attr-defined]
+    DaskGraphRunner.run = run

@@ -12,6 +12,7 @@ from bot import speedups
 
 from rasa.core.actions.action import RemoteAction  # noqa: E402 (after bot, as in the server)
 from rasa.core.actions.forms import FormAction  # noqa: E402
+from rasa.engine.runner.dask import DaskGraphRunner  # noqa: E402
 from rasa.shared.core.events import Event  # noqa: E402
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
@@ -21,13 +22,15 @@ from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
 # Rasa's own, before anything here installs a fix
 PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (RasaModel, "load"),
            (DialogueStateTracker, "applied_events"), (EndpointConfig, "session"), (Message, "_combine_features"),
-           (DialogueStateTracker, "copy"), (FormAction, "_ask_for_slot"), (RasaModel, "_rasa_predict")]
+           (DialogueStateTracker, "copy"), (FormAction, "_ask_for_slot"), (RasaModel, "_rasa_predict"),
+           (DaskGraphRunner, "run")]
 STOCK = {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
 STOCK_MODEL_LOAD = STOCK[(RasaModel, "load")]
 STOCK_APPLIED_EVENTS = STOCK[(DialogueStateTracker, "applied_events")]
 STOCK_COMBINE_FEATURES = STOCK[(Message, "_combine_features")]
 STOCK_TRACKER_COPY = STOCK[(DialogueStateTracker, "copy")]
 STOCK_RASA_PREDICT = STOCK[(RasaModel, "_rasa_predict")]
+STOCK_GRAPH_RUN = STOCK[(DaskGraphRunner, "run")]
 
 
 @pytest.fixture(scope="module")
@@ -198,9 +201,19 @@ def _understanding(model_path, texts):
     async def parse_all():
         return [await agent.parse_message(text) for text in texts]
 
-    return [{"intent": p["intent"], "ranking": p.get("intent_ranking"),
-             "topics": p.get("response_selector", {}).get("guidance", {}).get("ranking"),
-             "entities": p.get("entities")} for p in asyncio.run(parse_all())]
+    understood = [{"intent": p["intent"], "ranking": p.get("intent_ranking"),
+                   "topics": p.get("response_selector", {}).get("guidance", {}).get("ranking"),
+                   "entities": p.get("entities")} for p in asyncio.run(parse_all())]
+    events = _form_conversation()
+    for end in range(1, len(events) + 1):  # the policies' choice at every step of a form conversation
+        tracker = DialogueStateTracker.from_events("check", events[:end], slots=agent.domain.slots)
+        prediction = agent.processor._predict_next_with_tracker(tracker)
+        understood.append({"policy": prediction.policy_name, "probabilities": prediction.probabilities})
+    _LAST_AGENT[:] = [agent]
+    return understood
+
+
+_LAST_AGENT: list = []
 
 
 def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(monkeypatch):
@@ -219,11 +232,13 @@ def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(mo
     monkeypatch.setattr(RasaModel, "load", STOCK_MODEL_LOAD)  # whatever another test installed; put back after
     monkeypatch.setattr(Message, "_combine_features", STOCK_COMBINE_FEATURES)
     monkeypatch.setattr(RasaModel, "_rasa_predict", STOCK_RASA_PREDICT)
+    monkeypatch.setattr(DaskGraphRunner, "run", STOCK_GRAPH_RUN)
     assert not getattr(RasaModel.load.__func__, "_msp_fast", False)
     by_rasa = _understanding(model, texts)
     speedups._install_model_loading()
     speedups._install_feature_combining()
     speedups._install_flat_prediction_call()
+    speedups._install_sequential_graph_runs()
     assert getattr(RasaModel.load.__func__, "_msp_fast", False)
     assert Message.__dict__["_combine_features"].__func__ is speedups.combine_features
     flat_calls = []
@@ -231,6 +246,8 @@ def test_the_model_loaded_the_fast_way_understands_exactly_as_rasa_loading_it(mo
     monkeypatch.setattr(speedups, "_prediction_outputs", lambda *a: flat_calls.append(1) or outputs(*a))
     assert _understanding(model, texts) == by_rasa
     assert len(flat_calls) >= 2 * (len(texts) - 1)  # DIET and the ResponseSelector, after each one's first call
+    plans = _LAST_AGENT[0].processor.graph_runner._msp_plans  # the graph runs after the first went by the plan
+    assert len(plans) >= 2 and all(plan for plan in plans.values())
 
 
 def test_inputs_that_dont_fit_the_prediction_graph_go_through_tf_function():
