@@ -15,7 +15,8 @@
   it changes, JAX (imported by TensorFlow, unused) not loaded, no garbage
   collection until the model is loaded, then what it loaded frozen, the
   forms' questions said without a second action-server call, the models'
-  prediction graphs called directly.
+  prediction graphs called directly, the NLU and policy graphs run in the
+  order dask chose the first time, without dask's scheduling on every message.
 """
 from __future__ import annotations
 
