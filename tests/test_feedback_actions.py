@@ -189,10 +189,15 @@ def test_pause_keeps_everything_and_resume_carries_on_at_the_same_question(repo)
     assert row["status"] == "completed" and row["had_chance_to_say_comment"] == "Yes, they rang me every week"
 
 
-def test_cancel_keeps_a_draft(repo):
+def _at_the_first_rating_answered():
     c = Conversation()
     for text in HAPPY[:5]:
         c.answer(text)
+    return c
+
+
+def test_cancel_keeps_a_draft(repo):
+    c = _at_the_first_rating_answered()
     messages, _ = c.run(actions.ActionFeedbackCancel(), "/affirm", "affirm")
     assert "draft" in messages[0]["text"]
     (row,) = repo.export()
@@ -201,9 +206,7 @@ def test_cancel_keeps_a_draft(repo):
 
 @pytest.mark.parametrize("typed", ["yes", "Yes please", "yeah"])
 def test_yes_typed_to_do_you_want_to_stop_stops_and_keeps_a_draft(repo, typed):
-    c = Conversation()
-    for text in HAPPY[:5]:
-        c.answer(text)
+    c = _at_the_first_rating_answered()
     messages, events = c.run(actions.ActionFeedbackCancelReply(), typed, "inform")
     assert "draft" in messages[0]["text"] and c.slots[SESSION_SLOT] is None
     (row,) = repo.export()
@@ -212,9 +215,7 @@ def test_yes_typed_to_do_you_want_to_stop_stops_and_keeps_a_draft(repo, typed):
 
 @pytest.mark.parametrize("typed", ["no", "nope", "No thank you"])
 def test_no_typed_to_do_you_want_to_stop_carries_on_with_the_questions(repo, typed):
-    c = Conversation()
-    for text in HAPPY[:5]:
-        c.answer(text)
+    c = _at_the_first_rating_answered()
     messages, events = c.run(actions.ActionFeedbackCancelReply(), typed, "inform")
     assert messages == [] and events == [{"event": "followup", "name": "feedback_form", "timestamp": None}]
     assert c.slots[SESSION_SLOT] and c.next_step() == "outcome_rating"  # nothing cleared
