@@ -25,6 +25,8 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.store.db import make_engine
+
 DEFAULT_KEPT = 200  # conversations kept per process; a council's concurrent chats fit many times over
 STORED = "_msp_events_stored"  # on a tracker: how many of its events the database holds
 
@@ -39,6 +41,13 @@ class KeptConversationsSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, kept_conversations: int = DEFAULT_KEPT, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            # Rasa's engine opens a new SQLite connection per session and keeps
+            # the rollback journal: the pooled, WAL engine the feedback uses
+            # (bot/store/db.py) saves a message in a third of the time.
+            engine, self.engine = self.engine, make_engine(self.engine.url.render_as_string(hide_password=False))
+            engine.dispose()
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._kept: "OrderedDict[str, Tuple[int, DialogueStateTracker]]" = OrderedDict()
         self._kept_limit = max(0, int(kept_conversations))
         self.kept_hits = 0  # conversations taken back from memory (tests read it)
