@@ -83,6 +83,7 @@ def install() -> None:
     _install_event_class_lookup()
     _install_feature_combining()
     _install_tracker_copy()
+    _install_form_tracker()
     _install_model_loading()
     _install_applied_events_memo()
     _install_states_memo()
@@ -479,6 +480,42 @@ def copy_tracker(tracker):
     duplicate.latest_bot_utterance = tracker.latest_bot_utterance
     duplicate.active_loop = copy.copy(tracker.active_loop)  # a dataclass that events change in place
     return duplicate
+
+
+def form_tracker(form, current_tracker, additional_events, domain):
+    """FormAction._temporary_tracker without replaying the conversation: a
+    form builds one for every validation call, by replaying every event since
+    the last restart into a new tracker with the domain's slots (py-spy at 10
+    senders: 2.5% of the server's time). With no restart in the history, that
+    replay ends where the current tracker already is, so the tracker is copied
+    (copy_tracker) and only the form's own events are applied."""
+    from rasa.shared.core.constants import REQUESTED_SLOT
+    from rasa.shared.core.events import ActionExecuted, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    fits = (type(current_tracker) is DialogueStateTracker and current_tracker.events.maxlen is None
+            and current_tracker.idx_after_latest_restart() == 0
+            and {slot.name for slot in domain.slots} == set(current_tracker.slots))
+    if not fits:
+        return _STOCK_FORM_TRACKER[0](form, current_tracker, additional_events, domain)
+    temporary = copy_tracker(current_tracker)
+    temporary.model_id = temporary.assistant_id = None  # as a tracker built from events has them
+    for event in [SlotSet(REQUESTED_SLOT, form.get_slot_to_fill(current_tracker)), ActionExecuted(form.name()),
+                  *additional_events]:
+        temporary.update(event)
+    return temporary
+
+
+_STOCK_FORM_TRACKER: list = []
+
+
+def _install_form_tracker() -> None:
+    from rasa.core.actions.forms import FormAction
+
+    if FormAction._temporary_tracker is form_tracker:
+        return
+    _STOCK_FORM_TRACKER[:] = [FormAction._temporary_tracker]
+    FormAction._temporary_tracker = form_tracker
 
 
 def _install_tracker_copy() -> None:

@@ -23,7 +23,7 @@ from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
 PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (RasaModel, "load"),
            (DialogueStateTracker, "applied_events"), (EndpointConfig, "session"), (Message, "_combine_features"),
            (DialogueStateTracker, "copy"), (FormAction, "_ask_for_slot"), (RasaModel, "_rasa_predict"),
-           (DaskGraphRunner, "run")]
+           (DaskGraphRunner, "run"), (FormAction, "_temporary_tracker")]
 STOCK = {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
 STOCK_MODEL_LOAD = STOCK[(RasaModel, "load")]
 STOCK_APPLIED_EVENTS = STOCK[(DialogueStateTracker, "applied_events")]
@@ -31,6 +31,7 @@ STOCK_COMBINE_FEATURES = STOCK[(Message, "_combine_features")]
 STOCK_TRACKER_COPY = STOCK[(DialogueStateTracker, "copy")]
 STOCK_RASA_PREDICT = STOCK[(RasaModel, "_rasa_predict")]
 STOCK_GRAPH_RUN = STOCK[(DaskGraphRunner, "run")]
+STOCK_FORM_TRACKER = STOCK[(FormAction, "_temporary_tracker")]
 
 
 @pytest.fixture(scope="module")
@@ -433,6 +434,43 @@ def test_tracker_copies_are_rasas_replayed_copies(monkeypatch):
     for event in everything:
         capped.update(event)
     assert _tracker_state(capped.copy()) == _tracker_state(STOCK_TRACKER_COPY(capped))
+
+
+def test_trackers_a_form_validates_with_are_rasas_replayed_ones(monkeypatch):
+    """What the validation action is sent (every event, slot, the active loop)
+    is what Rasa's replay gives, at every step of a form conversation, with
+    and without slot candidates; after a restart, Rasa's own replay is used."""
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, Restarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import EventVerbosity
+
+    monkeypatch.setattr(FormAction, "_temporary_tracker", STOCK_FORM_TRACKER)
+    monkeypatch.setattr("time.time", lambda: 1_700_000_000.0)  # both make events: the same timestamps
+    speedups._install_form_tracker()
+    assert FormAction._temporary_tracker is speedups.form_tracker
+    domain = Domain.load(str(Path(__file__).parents[1] / "domain.yml"))
+    form = FormAction("feedback_form", None)
+    candidates = [[], [SlotSet("respondent", "adult")], [SlotSet("case_ref", "ABC-1234"), SlotSet("outcomes_asked", "no")]]
+    restart = [Restarted(), ActionExecuted("action_session_start"), ActionExecuted("action_listen"),
+               UserUttered("start feedback", {"name": "start_feedback"})]
+    steps = 0
+    for history in (_form_conversation(), _form_conversation() + restart + _form_conversation()[1:]):
+        tracker = DialogueStateTracker("s", domain.slots)
+        tracker.model_id = "a-model"
+        for event in history:
+            tracker.update(event)
+            before = _tracker_state(tracker)
+            for extra in candidates:
+                mine = speedups.form_tracker(form, tracker, list(extra), domain)
+                rasas = STOCK_FORM_TRACKER(form, tracker, list(extra), domain)
+                assert _tracker_state(mine) == _tracker_state(rasas), (event, extra)
+                assert mine.current_state(EventVerbosity.ALL) == rasas.current_state(EventVerbosity.ALL)
+                mine.update(SlotSet("case_ref", "changed"))
+                assert _tracker_state(tracker) == before  # the conversation itself is untouched
+                steps += 1
+    assert steps > 100
 
 
 def test_garbage_collection_waits_for_the_model_then_resumes_as_before(monkeypatch):
