@@ -4,8 +4,9 @@ same run, same messages, so every figure is also a ratio.
 
     make bench          (or: .venv/bin/python bench/load.py [--levels 1 10 50] [--messages 300] [--repeat 3])
 
-Each level is run --repeat times in a row on the same server and the run
-with the median throughput is reported (with every run beside it).
+Both servers run side by side; each level is run --repeat times, the two
+assistants' runs interleaved, and the run with the median throughput is
+reported (with every run beside it).
 
 Figures go to bench/results/load.json and are printed as a table.
 """
@@ -202,23 +203,70 @@ def _median_of(runs: List[dict]) -> dict:
     return middle
 
 
-def measure(name: str, command: List[str], cwd: Path, env: dict, url: str, levels, messages, logs: Path,
-            repeat: int = 1) -> dict:
-    log = open(logs / f"{name}-server.log", "wb")  # in the temporary folder, never the project
-    started = time.monotonic()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+class Server:
+    """One assistant under test: started, timed to its first answer, stopped."""
+
+    def __init__(self, name: str, command: List[str], cwd: Path, env: dict, url: str, logs: Path):
+        self.name, self.command, self.cwd, self.env, self.url, self.logs = name, command, cwd, env, url, logs
+        self.process: Optional[subprocess.Popen] = None
+        self.result: dict = {}
+
+    def start(self) -> None:
+        self.log = open(self.logs / f"{self.name}-server.log", "ab")  # in the temporary folder, never the project
+        started = time.monotonic()
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        startup = round(first_answer(self.url, self.process, started), 1)
+        self.result.setdefault("startup_s", startup)  # the first start, with nothing else loaded
+        self.result.setdefault("memory_idle", memory_mb(self.process.pid))
+
+    def stop(self) -> None:
+        stop(self.process)
+        if self.process is not None:
+            self.log.close()
+        self.process = None
+
+
+def measure(servers: List[Server], levels, messages, repeat: int = 1) -> None:
+    """Each server started in turn (startup timed with the others idle), then
+    the levels with the servers' runs interleaved (stock, ours, stock, ours,
+    ...): this machine's own speed drifts by a fifth within minutes, and
+    interleaving puts both assistants under the same drift. Memory is
+    measured with each server alone."""
     try:
-        startup = first_answer(url, process, started)
-        result = {"startup_s": round(startup, 1), "memory_idle": memory_mb(process.pid)}
-        result["levels"] = [_median_of([asyncio.run(load(url, level, messages, f"{name}-r{run}"))
-                                        for run in range(repeat)]) for level in levels]
-        result["memory_after_load"] = memory_mb(process.pid)
-        result["conversation_length"] = asyncio.run(long_conversation(url, name))
-        return result
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.result["levels"] = []
+        for level in levels:
+            runs: Dict[str, list] = {server.name: [] for server in servers}
+            for run in range(repeat):
+                for server in servers:
+                    runs[server.name].append(asyncio.run(load(server.url, level, messages, f"{server.name}-r{run}")))
+            for server in servers:
+                server.result["levels"].append(_median_of(runs[server.name]))
+        for server in servers:
+            server.result["conversation_length"] = asyncio.run(long_conversation(server.url, server.name))
+        # Memory with each server alone: two servers from one virtualenv share
+        # the libraries' pages, and PSS would split them between the two. The
+        # last is measured as it is once the others stop; the others are
+        # started again alone and given the same load first.
+        *others, last = servers
+        for server in others:
+            server.stop()
+        last.result["memory_after_load"] = memory_mb(last.process.pid)
+        last.stop()
+        for server in others:
+            server.start()
+            for level in levels:
+                for run in range(repeat):
+                    asyncio.run(load(server.url, level, messages, f"{server.name}-alone-r{run}"))
+            asyncio.run(long_conversation(server.url, f"{server.name}-alone"))
+            server.result["memory_after_load"] = memory_mb(server.process.pid)
+            server.stop()
     finally:
-        stop(process)
-        log.close()
+        for server in servers:
+            server.stop()
 
 
 def main() -> None:
@@ -241,6 +289,7 @@ def main() -> None:
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     work = Path(tempfile.mkdtemp(prefix="msp-bench-"))
     try:
+        servers = []
         if args.reuse_stock:
             stock = json.loads(args.out.read_text())["stock"]
         else:
@@ -251,10 +300,8 @@ def main() -> None:
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             stock_train = round(time.monotonic() - started, 1)
             print(f"stock assistant trained in {stock_train} s", flush=True)
-            stock = measure("stock", [str(BIN / "rasa"), "run", "--port", "5405", "--interface", "127.0.0.1"],
-                            stock_dir, env, "http://127.0.0.1:5405/webhooks/rest/webhook", args.levels,
-                            args.messages, work, args.repeat)
-            stock["train_s"] = stock_train
+            servers.append(Server("stock", [str(BIN / "rasa"), "run", "--port", "5405", "--interface", "127.0.0.1"],
+                                  stock_dir, env, "http://127.0.0.1:5405/webhooks/rest/webhook", work))
         ours_train = None
         if args.train:
             started = time.monotonic()
@@ -267,8 +314,14 @@ def main() -> None:
         if args.workers > 1:
             ours_env["LOCK_STORE_URL"] = args.lock_store
         ours_env.pop("TRACKER_DATABASE_URL", None)
-        ours = measure("ours", [str(BIN / "msp-bot"), "run"], ROOT, ours_env,
-                       "http://127.0.0.1:5305/webhooks/rest/webhook", args.levels, args.messages, work, args.repeat)
+        servers.append(Server("ours", [str(BIN / "msp-bot"), "run"], ROOT, ours_env,
+                              "http://127.0.0.1:5305/webhooks/rest/webhook", work))
+        measure(servers, args.levels, args.messages, args.repeat)
+        results = {server.name: server.result for server in servers}
+        ours = results["ours"]
+        if not args.reuse_stock:
+            stock = results["stock"]
+            stock["train_s"] = stock_train
         ours["train_s"] = ours_train
         ours["settings"] = {name: ours_env.get(name, "") for name in
                             ("SANIC_WORKERS", "LOCK_STORE_URL", "TF_INTRA_OP_PARALLELISM_THREADS")}

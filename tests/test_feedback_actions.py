@@ -137,6 +137,20 @@ def test_a_representative_is_asked_about_the_adult(repo):
     assert c.next_step() == "goals_achieved"  # no outcome questions when not asked
 
 
+def test_the_case_reference_is_said_back_before_the_first_question(repo):
+    """A mistyped reference is caught before any answer is recorded under it,
+    whether it came in the opening sentence or was typed when asked."""
+    started = Conversation("opening-sentence")
+    started.run(actions.ActionFeedbackStart(), "record feedback for case sg-2024-00123", "start_feedback")
+    assert "recorded for case SG-2024-00123" in started.texts()
+    asked = Conversation("asked-for-it")
+    asked.answer("XYZ-9876")
+    assert "recorded for case XYZ-9876" in asked.texts() and 'say "cancel"' in asked.texts()
+    again = feedback_flow().validate("case_ref", "XYZ-9876", dict(asked.slots), asked.sender)
+    assert again.replies == []  # Rasa validating it again as the form opens: said once only
+    assert {row["case_ref"] for row in repo.export()} == {"SG-2024-00123", "XYZ-9876"}
+
+
 def test_a_name_or_nhs_number_for_the_case_reference_is_refused_and_nothing_stored(repo):
     c = Conversation()
     c.answer("John Smith")

@@ -184,9 +184,11 @@ class FeedbackFlow:
                 "Nothing has been recorded. Please try again in a minute."
             )])
         restored = slots_from_stored(stored)
-        replies = []
+        # the reference said back, so a mistyped one is caught before any answer goes under it
         if any(restored.get(s) is not None for s in ALL_STEPS if s != "case_ref"):
-            replies.append(Reply(f"I've found the saved draft for {candidate}. Let's carry on where it stopped."))
+            replies = [Reply(questionnaire().message("draft_found", case_ref=candidate))]
+        else:
+            replies = [Reply(questionnaire().message("case_opened", case_ref=candidate))]
         return StepResult({**restored, "case_ref": candidate, SESSION_SLOT: session_id}, replies)
 
     @staticmethod
