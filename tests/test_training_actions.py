@@ -296,6 +296,15 @@ def test_starting_another_quiz_mid_round_says_how_to_stop(training):
     assert learner.round["index"] == 0
 
 
+def test_thanks_mid_question_is_answered_politely_not_marked_or_corrected(training):
+    learner = Learner()
+    learner.start()
+    learner.say("thanks", "thank")
+    said = " ".join(m.get("text") or "" for m in learner.said)
+    assert said.startswith("You're welcome. This question is still open")
+    assert "couldn't match" not in said and learner.round["index"] == 0
+
+
 def test_with_the_database_down_the_round_goes_on_and_the_attempts_are_stored_once_it_is_back(training):
     learner = Learner()
     learner.start()

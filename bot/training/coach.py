@@ -197,6 +197,8 @@ class QuizCoach:
             return self._guidance(state, guidance_topic, selector_confidence)
         if intent in ("start_quiz", "start_feedback", "resume_feedback"):
             return Turn([Reply(self._say("in_a_quiz"))], state)
+        if intent == "thank":
+            return Turn([Reply(self._say("thanks_in_a_quiz"))], state)  # not an answer to correct
         return Turn([Reply(self._unclear(item, text))], state)
 
     def _unclear(self, item: QuizItem, text: str) -> str:
