@@ -184,8 +184,7 @@ class ActionFeedbackComplete(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
-        missing = [s for s in feedback.required_steps(slots) if slots.get(s) is None]
-        if not slots.get(feedback.SESSION_SLOT) or missing:
+        if not slots.get(feedback.SESSION_SLOT) or feedback.missing_steps(slots):
             dispatcher.utter_message(text=_message("nothing_to_save"))
             return []
         if not await stored(feedback_flow().complete, slots, tracker.sender_id):
@@ -256,8 +255,7 @@ class ActionAnswerNothingAsked(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
         if slots.get(feedback.SESSION_SLOT):
-            missing = [s for s in feedback.required_steps(slots) if slots.get(s) is None]
-            if not missing:
+            if not feedback.missing_steps(slots):
                 dispatcher.utter_message(text=_message("answer_at_summary"), buttons=feedback.summary(slots).buttons)
                 return []
             if slots.get("case_ref"):

@@ -47,10 +47,6 @@ ANSWER_BUTTONS = [
     {"title": "No", "payload": "no"},
     SKIP_BUTTON,
 ]
-SAVE_FAILED = (
-    "I couldn't save that to the database just now. Nothing is lost: your answers "
-    "are kept in this conversation and will be saved at the next step."
-)
 
 
 @dataclass
@@ -72,6 +68,11 @@ def required_steps(slots: Dict[str, Any]) -> List[str]:
     if slots.get("outcomes_asked") == "asked_expressed":
         steps += OUTCOME_STEPS
     return steps + LAST_STEPS
+
+
+def missing_steps(slots: Dict[str, Any]) -> List[str]:
+    """The steps still unanswered: none left means the summary is next."""
+    return [step for step in required_steps(slots) if slots.get(step) is None]
 
 
 def chosen_outcomes(slots: Dict[str, Any]) -> List[dict]:
@@ -135,18 +136,12 @@ class FeedbackFlow:
         text = (text or "").strip()
         kind = privacy.identifier_kind(text)
         if kind:
-            return (
-                f"That looks like {kind}. Please don't type personal details here: I only "
-                "need the case reference from your case system, for example ABC-1234."
-            )
+            return _said("case_ref_identifier", kind=kind)
         if self.case_ref.fullmatch(text):
             return None
         if privacy.looks_like_a_name(text) or (text and not any(ch.isdigit() for ch in text)):
-            return (
-                "That looks like it could be a name. Please don't type names: I only need "
-                "the case reference from your case system, for example ABC-1234."
-            )
-        return "That doesn't look like a case reference. Please type it as it appears in your case system, for example ABC-1234 or 12345678."
+            return _said("case_ref_name")
+        return _said("case_ref_format")
 
     # -- steps ---------------------------------------------------------------
     def validate(self, step: str, text: Any, slots: Dict[str, Any], conversation_id: str) -> StepResult:
@@ -179,27 +174,24 @@ class FeedbackFlow:
             stored = self.repository.get(session_id)
         except SQLAlchemyError as error:
             _log_failure("opening a session", error)
-            return StepResult({"case_ref": None}, [Reply(
-                "I can't reach the database just now, so I can't start the feedback yet. "
-                "Nothing has been recorded. Please try again in a minute."
-            )])
+            return StepResult({"case_ref": None}, [Reply(_said("cannot_open_session"))])
         restored = slots_from_stored(stored)
         # the reference said back, so a mistyped one is caught before any answer goes under it
         if any(restored.get(s) is not None for s in ALL_STEPS if s != "case_ref"):
-            replies = [Reply(questionnaire().message("draft_found", case_ref=candidate))]
+            replies = [Reply(_said("draft_found", case_ref=candidate))]
         else:
-            replies = [Reply(questionnaire().message("case_opened", case_ref=candidate))]
+            replies = [Reply(_said("case_opened", case_ref=candidate))]
         return StepResult({**restored, "case_ref": candidate, SESSION_SLOT: session_id}, replies)
 
     @staticmethod
-    def _pick(step, value, slots, unclear="Sorry, I didn't catch that. Please choose one:") -> StepResult:
+    def _pick(step, value, slots, unclear="unclear_choice") -> StepResult:
         """A step answered by choosing an option: unclear -> asked again with its buttons."""
         if value is None:
-            return StepResult({step: None}, [Reply(unclear, question(step, slots).buttons)])
+            return StepResult({step: None}, [Reply(_said(unclear), question(step, slots).buttons)])
         return StepResult({step: value})
 
     def _respondent(self, step, text, slots, conversation_id) -> StepResult:
-        return self._pick(step, answers.respondent(text), slots, "Sorry, I didn't catch who is answering. Please choose one:")
+        return self._pick(step, answers.respondent(text), slots, "unclear_respondent")
 
     def _outcomes_asked(self, step, text, slots, conversation_id) -> StepResult:
         result = self._pick(step, answers.outcomes_asked(text), slots)
@@ -216,9 +208,7 @@ class FeedbackFlow:
         if choice.own_words:
             items.append({"outcome": "own_words", "own_words": choice.own_words})
         if not items:
-            return StepResult({"outcomes_chosen": None}, [Reply(
-                'Please give at least one number from the list, for example "1 and 9", or say what they wanted in their own words.'
-            )])
+            return StepResult({"outcomes_chosen": None}, [Reply(_said("no_outcome_given"))])
         return StepResult({"outcomes_chosen": items, RATINGS_SLOT: [], "outcome_rating": None})
 
     def _outcome_rating(self, step, text, slots, conversation_id) -> StepResult:
@@ -226,7 +216,7 @@ class FeedbackFlow:
         ratings = list(slots.get(RATINGS_SLOT) or [])
         value = answers.achieved(text)
         if value is None:
-            return StepResult({"outcome_rating": None}, [Reply("Please say fully, partly or not achieved:", question("outcome_rating", slots).buttons)])
+            return StepResult({"outcome_rating": None}, [Reply(_said("unclear_rating"), question("outcome_rating", slots).buttons)])
         ratings.append(value)
         done = len(ratings) >= len(items)
         return StepResult({RATINGS_SLOT: ratings[: len(items)], "outcome_rating": RATINGS_DONE if done else None})
@@ -238,10 +228,8 @@ class FeedbackFlow:
             return StepResult({step: None}, [Reply(_identifier_warning(kind))])
         if parsed.value is None:
             keep = {PENDING_SLOT: parsed.comment} if parsed.comment else {}
-            said = " I've noted what was said and will keep it with the answer." if parsed.comment else ""
-            return StepResult({step: None, **keep}, [Reply(
-                f"I couldn't tell if that means yes, partly or no.{said} Please choose one:", ANSWER_BUTTONS
-            )])
+            said = _said("unclear_answer_noted" if parsed.comment else "unclear_answer")
+            return StepResult({step: None, **keep}, [Reply(said, ANSWER_BUTTONS)])
         comment = parsed.comment or slots.get(PENDING_SLOT)
         comments = dict(slots.get(COMMENTS_SLOT) or {})
         if comment:
@@ -251,7 +239,7 @@ class FeedbackFlow:
         return StepResult({step: parsed.value, COMMENTS_SLOT: comments, PENDING_SLOT: None})
 
     def _risk_result(self, step, text, slots, conversation_id) -> StepResult:
-        return self._pick(step, answers.risk_result(text), slots, "Please choose one:")
+        return self._pick(step, answers.risk_result(text), slots, "unclear_risk")
 
     def _other_comments(self, step, text, slots, conversation_id) -> StepResult:
         if not text.strip():
@@ -271,7 +259,7 @@ class FeedbackFlow:
             self.repository.save_snapshot(session_id, **snapshot(slots))
         except SQLAlchemyError as error:
             _log_failure("saving", error)
-            return StepResult({UNSAVED_SLOT: True}, [Reply(SAVE_FAILED)] if not slots.get(UNSAVED_SLOT) else [])
+            return StepResult({UNSAVED_SLOT: True}, [Reply(_said("save_failed"))] if not slots.get(UNSAVED_SLOT) else [])
         return StepResult({UNSAVED_SLOT: False})
 
     def flag_disclosure(self, slots: Dict[str, Any], conversation_id: str) -> bool:
@@ -329,10 +317,12 @@ def _log_failure(what: str, error: Exception) -> None:
 
 
 def _identifier_warning(kind: str) -> str:
-    return (
-        f"That seems to include {kind}. Please don't record identifying details. "
-        "Nothing from that answer was saved; please say it again without them."
-    )
+    return _said("answer_identifier", kind=kind)
+
+
+def _said(name: str, **values) -> str:
+    """One of the questionnaire's messages (bot/feedback/questionnaire.yml)."""
+    return questionnaire().message(name, **values)
 
 
 def snapshot(slots: Dict[str, Any]) -> dict:
