@@ -17,6 +17,8 @@
   forms' questions said without a second action-server call, the models'
   prediction graphs called directly, the NLU and policy graphs run in the
   order dask chose the first time, without dask's scheduling on every message.
+  `rasa test` runs with them too, so the test stories check the predictions
+  the server makes.
 """
 from __future__ import annotations
 
@@ -56,6 +58,10 @@ def main() -> None:
 
         outage.install()
         speedups.install()
+    elif command == "test":
+        from bot import speedups
+
+        speedups.install()  # the test stories check the predictions the server makes, speed-ups included
         if command == "run":
             speedups.collect_garbage_once_loaded()
 
