@@ -58,12 +58,12 @@ def main() -> None:
 
         outage.install()
         speedups.install()
+        if command == "run":
+            speedups.collect_garbage_once_loaded()
     elif command == "test":
         from bot import speedups
 
         speedups.install()  # the test stories check the predictions the server makes, speed-ups included
-        if command == "run":
-            speedups.collect_garbage_once_loaded()
 
     configure = rasa_cli.configure_logging_and_warnings
 
