@@ -34,6 +34,14 @@ def _set(values: Dict[str, Any]) -> List[EventType]:
     return [SlotSet(name, value) for name, value in values.items()]
 
 
+# Requests for something else, typed at a question: never taken as an answer.
+REQUESTS_NOT_ANSWERS = {"start_quiz", "stop_quiz"}
+
+
+def _intent(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
 class ValidateFeedbackForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_feedback_form"
@@ -56,6 +64,12 @@ class ValidateFeedbackForm(FormValidationAction):
                 if step in pending or resuming_after_outage(tracker):
                     events.append(SlotSet(step, None))  # not an answer: the kept one, or "continue"
             typed = {s: v for s, v in typed.items() if s not in pending and not resuming_after_outage(tracker)}
+        if typed and _intent(tracker) in REQUESTS_NOT_ANSWERS:
+            # "quiz me" typed at a question is not the adult's words: kept as
+            # a comment it would be stored with their next answer
+            dispatcher.utter_message(text=_message("request_during_feedback"))
+            events += [SlotSet(step, None) for step in typed]
+            typed = {}
         for step, value in {**pending, **typed}.items():
             if step not in feedback.ALL_STEPS:
                 continue
@@ -105,7 +119,7 @@ class ActionFeedbackStart(Action):
             result = await stored(flow.validate, "case_ref", case_ref, fresh, tracker.sender_id)
             _say(dispatcher, result.replies)
             fresh.update(result.slots)
-        elif (tracker.latest_message.get("intent") or {}).get("name") == "resume_feedback" and not case_ref:
+        elif _intent(tracker) == "resume_feedback" and not case_ref:
             dispatcher.utter_message(text=_message("which_case"))
         return _set(fresh)
 

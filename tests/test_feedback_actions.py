@@ -56,11 +56,11 @@ class Conversation:
     def next_step(self):
         return next((s for s in required_steps(self.slots) if self.slots.get(s) is None), None)
 
-    def answer(self, text):
+    def answer(self, text, intent="inform"):
         step = self.next_step()
         self.slots["requested_slot"] = step
         dispatcher = CollectingDispatcher()
-        tracker = self._tracker(text, extra_events=[{"event": "slot", "name": step, "value": text}])
+        tracker = self._tracker(text, intent, extra_events=[{"event": "slot", "name": step, "value": text}])
         events = asyncio.run(actions.ValidateFeedbackForm().run(dispatcher, tracker, DOMAIN))
         self._apply(events)
         self.said = dispatcher.messages
@@ -149,6 +149,26 @@ def test_the_case_reference_is_said_back_before_the_first_question(repo):
     again = feedback_flow().validate("case_ref", "XYZ-9876", dict(asked.slots), asked.sender)
     assert again.replies == []  # Rasa validating it again as the form opens: said once only
     assert {row["case_ref"] for row in repo.export()} == {"SG-2024-00123", "XYZ-9876"}
+
+
+def test_quiz_me_typed_at_a_question_is_not_kept_as_the_adults_words(repo):
+    c = Conversation()
+    for text in HAPPY[:7]:
+        c.answer(text)
+    assert c.next_step() == "goals_achieved"
+    for request, intent in (("quiz me", "start_quiz"), ("stop quiz", "stop_quiz")):
+        assert c.answer(request, intent) == "goals_achieved"
+        assert "haven't taken that as an answer" in c.texts() and 'say "pause"' in c.texts()
+        assert c.next_step() == "goals_achieved"
+    c.answer("yes")
+    for text in HAPPY[8:-1]:
+        c.answer(text)
+    assert c.answer("quiz me", "start_quiz") == "other_comments" and c.next_step() == "other_comments"
+    c.answer("Thank you all")
+    _complete(c)
+    (row,) = repo.export()
+    assert row["goals_achieved"] == "yes" and not row["goals_achieved_comment"]
+    assert row["other_comments"] == "Thank you all" and "quiz" not in str(row)
 
 
 def test_a_name_or_nhs_number_for_the_case_reference_is_refused_and_nothing_stored(repo):
