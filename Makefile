@@ -9,8 +9,8 @@ STAMP  := $(VENV)/.installed
 NLP    := var/spacy/msp_en/meta.json
 MODEL  := models/msp.tar.gz
 CONTENT := $(wildcard bot/content/*.yml bot/content/*.py)
-DATA   := $(shell find data -name '*.yml' -not -path 'data/nlu/guidance.yml' -not -path 'data/responses/guidance.yml' 2>/dev/null)
-GENERATED := data/nlu/guidance.yml data/responses/guidance.yml
+DATA   := $(shell find data -name '*.yml' -not -path 'data/nlu/guidance.yml' -not -path 'data/responses/*.yml' 2>/dev/null)
+GENERATED := data/nlu/guidance.yml data/responses/guidance.yml data/responses/safety.yml
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -23,13 +23,14 @@ PYTHON ?= $(shell for p in python3.10 $$(pyenv root 2>/dev/null)/versions/3.10*/
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,8) <= sys.version_info[:2] <= (3,10))' 2>/dev/null; \
 	  then command -v $$p; break; fi; done)
 
-.PHONY: help setup run shell train test validate bench bench-nlu css clean
+.PHONY: help setup run shell train test validate bench bench-nlu bench-safety css clean
 
 help:
 	@echo "make run    set everything up and start the assistant (Ctrl-C stops it)"
 	@echo "make test   set everything up and run every test suite"
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make bench-nlu  held-out topic accuracy beside a TF-IDF baseline"
+	@echo "make bench-safety  the safety net on its suite and the development set, and its time per message"
 	@echo "make bench  startup, memory, latency and throughput beside a stock Rasa assistant"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -74,6 +75,9 @@ test: setup
 
 bench-nlu: setup
 	$(BIN)/python bench/nlu.py
+
+bench-safety: $(STAMP)
+	$(BIN)/python bench/safety_net.py
 
 # Startup, memory, latency and throughput beside a stock `rasa init` assistant.
 bench: setup

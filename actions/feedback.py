@@ -14,6 +14,7 @@ from bot.outage import PENDING_SLOT
 from bot.feedback import feedback_flow
 from bot.feedback import answers, flow as feedback
 from bot.feedback.questionnaire import questionnaire
+from bot.safety.advice import feedback_message
 
 
 
@@ -201,11 +202,35 @@ class ActionFeedbackComplete(Action):
         if not slots.get(feedback.SESSION_SLOT) or feedback.missing_steps(slots):
             dispatcher.utter_message(text=_message("nothing_to_save"))
             return []
+        reason = feedback.safety_plan_reason(slots)
+        if reason and not slots.get(feedback.SAFETY_PLAN_SLOT):
+            # not saved until the practitioner says the safety plan was reviewed; the prompt is recorded
+            await stored(feedback_flow().record_safety_plan, slots, "safety_plan_prompted")
+            dispatcher.utter_message(
+                text=feedback_message("safety_plan", reason=feedback_message(reason)),
+                buttons=[{"title": feedback_message("safety_plan_button"), "payload": "/safety_plan_reviewed"}])
+            return []
         if not await stored(feedback_flow().complete, slots, tracker.sender_id):
             dispatcher.utter_message(text=_message("could_not_complete"))
             return []
         dispatcher.utter_message(text=_message("completed", case_ref=slots["case_ref"]))
         return _set({name: None for name in feedback.FLOW_SLOTS})
+
+
+class ActionFeedbackSafetyPlan(Action):
+    """ "Safety plan reviewed": recorded with the session, then saved."""
+
+    def name(self) -> Text:
+        return "action_feedback_safety_plan"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slots = _slots(tracker)
+        if not slots.get(feedback.SESSION_SLOT):
+            dispatcher.utter_message(text=_message("no_feedback_in_progress"))
+            return []
+        await stored(feedback_flow().record_safety_plan, slots, "safety_plan_reviewed")
+        dispatcher.utter_message(text=feedback_message("safety_plan_recorded"))
+        return [SlotSet(feedback.SAFETY_PLAN_SLOT, True), FollowupAction("action_feedback_complete")]
 
 
 class ActionFeedbackPause(Action):
@@ -280,19 +305,28 @@ class ActionAnswerNothingAsked(Action):
 
 
 class ActionFeedbackDisclosure(Action):
-    """A new disclosure of harm: stop the questions, point to local procedure,
-    and flag the session."""
+    """After the safety advice (said by the Rasa server): the session is
+    flagged and the words are kept with the step they were said at; the
+    practitioner can carry on the questions when it is right to."""
 
     def name(self) -> Text:
         return "action_feedback_disclosure"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         slots = _slots(tracker)
-        flagged = await stored(feedback_flow().flag_disclosure, slots, tracker.sender_id)
-        dispatcher.utter_message(response="utter_disclosure")
-        if slots.get(feedback.SESSION_SLOT):
-            name = "disclosure_flagged" if flagged else "disclosure_not_flagged"
-            dispatcher.utter_message(text=_message(name, case_ref=slots.get("case_ref")))
+        if not slots.get(feedback.SESSION_SLOT):
+            return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        step = slots.get("requested_slot") or ("summary" if not feedback.missing_steps(slots) else None)
+        category = ((tracker.latest_message.get("safety") or {}).get("categories") or [None])[0]
+        words = tracker.latest_message.get("text") or ""
+        flagged = await stored(feedback_flow().flag_disclosure, slots, tracker.sender_id, step, category, words)
+        case_ref = slots.get("case_ref")
+        if flagged:
+            dispatcher.utter_message(
+                text=feedback_message("flagged", case_ref=case_ref),
+                buttons=[{"title": feedback_message("carry_on_button"), "payload": f"resume case {case_ref}"}])
+        else:
+            dispatcher.utter_message(text=feedback_message("not_flagged"))
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 

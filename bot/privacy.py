@@ -33,6 +33,16 @@ def identifier_kind(text: str) -> Optional[str]:
     return None
 
 
+REDACTED = "[removed]"
+
+
+def redact(text: str) -> str:
+    """The text with every identifying detail the detectors know replaced."""
+    for _, pattern in DETECTORS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
 def looks_like_a_name(text: str) -> bool:
     """A short run of capitalised words ("John Smith", "Mrs Jones") with no
     digits: what someone types when asked for a reference and gives a name."""

@@ -282,15 +282,47 @@ def test_an_answer_with_no_question_open_is_told_why_it_was_not_taken(repo):
     assert [r["status"] for r in repo.export()] == ["draft", "draft"]  # "yes" saved nothing
 
 
-def test_a_disclosure_flags_the_session_and_stops(repo):
+def test_a_disclosure_flags_the_session_and_keeps_the_words_with_their_step(repo):
     c = Conversation()
     for text in HAPPY[:8]:
         c.answer(text)
-    messages, events = c.run(actions.ActionFeedbackDisclosure(), "he hit me again yesterday", "disclosure")
+    c.slots["requested_slot"] = c.next_step()  # the question open when it was said
+    messages, events = c.run(actions.ActionFeedbackDisclosure(), "he hit me again yesterday 943 476 5919", "disclosure")
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
-    assert messages[0]["response"] == "utter_disclosure"
+    assert "flagged" in messages[0]["text"] and messages[0]["buttons"][0]["payload"] == "resume case ABC-1234"
     (row,) = repo.export()
     assert row["disclosure_flag"] is True and row["goals_achieved"] == "yes"
+    # kept word for word with its step, the NHS number never stored
+    assert [(d["step"], d["words"]) for d in row["disclosures"]] == [
+        ("had_chance_to_say", "he hit me again yesterday [removed]")]
+
+
+def test_completing_after_a_disclosure_keeps_the_flag(repo):
+    c = Conversation()
+    for text in HAPPY:
+        c.answer(text)
+    c.slots["requested_slot"] = None
+    c.run(actions.ActionFeedbackDisclosure(), "my son still takes my pension", "disclosure")
+    _complete(c)
+    (row,) = repo.export()
+    assert row["status"] == "completed" and row["disclosure_flag"] is True
+    assert row["disclosures"][0]["step"] == "summary"
+
+
+def test_not_feeling_safe_is_not_saved_until_the_safety_plan_is_reviewed(repo):
+    c = Conversation()
+    for text in HAPPY[:11] + ["no", "yes", "remains", "nothing else"]:
+        c.answer(text)
+    messages, _ = _complete(c)
+    assert "review their safety plan" in messages[0]["text"] and "the risk remains" in messages[0]["text"]
+    assert messages[0]["buttons"] == [{"title": "Safety plan reviewed", "payload": "/safety_plan_reviewed"}]
+    (row,) = repo.export()
+    assert row["status"] == "draft" and row["safety_plan"] == "prompted"
+    messages, events = c.run(actions.ActionFeedbackSafetyPlan(), "/safety_plan_reviewed", "safety_plan_reviewed")
+    assert {"event": "followup", "name": "action_feedback_complete", "timestamp": None} in events
+    c.run(actions.ActionFeedbackComplete(), "/safety_plan_reviewed", "safety_plan_reviewed")
+    (row,) = repo.export()
+    assert row["status"] == "completed" and row["safety_plan"] == "reviewed"
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 10_000, "😀😀😀", "<script>alert(1)</script>", "'; DROP TABLE feedback_answer; --"])

@@ -31,12 +31,14 @@ COMMENTS_SLOT = "answer_comments"
 PENDING_SLOT = "pending_comment"
 SIMPLER_SLOT = "feedback_simpler"
 UNSAVED_SLOT = "feedback_unsaved"
+SAFETY_PLAN_SLOT = "safety_plan_reviewed"
 
 FIRST_STEPS = ["case_ref", "respondent", "outcomes_asked"]
 OUTCOME_STEPS = ["outcomes_chosen", "outcome_rating"]
 LAST_STEPS = [*QUESTION_KEYS, "risk_result", "other_comments"]
 ALL_STEPS = FIRST_STEPS + OUTCOME_STEPS + LAST_STEPS
-FLOW_SLOTS = ALL_STEPS + [SESSION_SLOT, RATINGS_SLOT, COMMENTS_SLOT, PENDING_SLOT, SIMPLER_SLOT, UNSAVED_SLOT]
+FLOW_SLOTS = ALL_STEPS + [SESSION_SLOT, RATINGS_SLOT, COMMENTS_SLOT, PENDING_SLOT, SIMPLER_SLOT, UNSAVED_SLOT,
+                          SAFETY_PLAN_SLOT]
 RATINGS_DONE = "done"
 NOTHING_MORE = ""  # other_comments when the adult had nothing to add
 
@@ -262,16 +264,31 @@ class FeedbackFlow:
             return StepResult({UNSAVED_SLOT: True}, [Reply(_said("save_failed"))] if not slots.get(UNSAVED_SLOT) else [])
         return StepResult({UNSAVED_SLOT: False})
 
-    def flag_disclosure(self, slots: Dict[str, Any], conversation_id: str) -> bool:
+    def flag_disclosure(self, slots: Dict[str, Any], conversation_id: str, step: Optional[str] = None,
+                        category: Optional[str] = None, words: Optional[str] = None) -> bool:
+        """Flag the session and keep the words with the step they were said
+        at (identifiers in them replaced, never stored)."""
         session_id = slots.get(SESSION_SLOT)
         if not session_id:
             return False
         try:
             self.save(slots, conversation_id)
-            self.repository.flag_disclosure(session_id)
+            kept = privacy.redact(words.strip()) if words and words.strip() else None
+            self.repository.flag_disclosure(session_id, step=step, category=category, words=kept)
             return True
         except SQLAlchemyError as error:
             _log_failure("flagging a disclosure", error)
+            return False
+
+    def record_safety_plan(self, slots: Dict[str, Any], kind: str) -> bool:
+        session_id = slots.get(SESSION_SLOT)
+        if not session_id:
+            return False
+        try:
+            self.repository.record_safety_plan(session_id, kind)
+            return True
+        except SQLAlchemyError as error:
+            _log_failure("recording the safety plan review", error)
             return False
 
     def complete(self, slots: Dict[str, Any], conversation_id: str) -> bool:
@@ -308,6 +325,18 @@ def _restored(step: str, value: Any, slots: Dict[str, Any]) -> bool:
     if step == "other_comments":
         return isinstance(value, str)
     return value in CANONICAL.get(step, ())
+
+
+def safety_plan_reason(slots: Dict[str, Any]) -> Optional[str]:
+    """Why the practitioner must review the safety plan before saving (the
+    name of the safety.yml message), or None when nothing calls for it."""
+    unsafe = slots.get("feels_safe") == "no"
+    remains = slots.get("risk_result") == "remains"
+    if unsafe and remains:
+        return "safety_plan_reason_both"
+    if unsafe:
+        return "safety_plan_reason_unsafe"
+    return "safety_plan_reason_risk" if remains else None
 
 
 def _log_failure(what: str, error: Exception) -> None:

@@ -20,6 +20,10 @@ def parse_day(text: Optional[str]) -> Optional[datetime]:
 
 
 def _jsonable(value):
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
     return value.isoformat() if isinstance(value, datetime) else value
 
 
@@ -32,6 +36,7 @@ def render(rows: List[dict], fmt: str) -> str:
     for row in rows:
         flat = {k: _jsonable(row[k]) for k in EXPORT_FIELDS}
         flat["outcomes"] = json.dumps(row["outcomes"], ensure_ascii=False)
+        flat["disclosures"] = json.dumps(_jsonable(row["disclosures"]), ensure_ascii=False)
         writer.writerow(flat)
     return out.getvalue()
 

@@ -55,6 +55,10 @@ class FeedbackSession(Base):
     answers = relationship(
         "FeedbackAnswer", back_populates="session", cascade="all, delete-orphan", lazy="selectin"
     )
+    safety_events = relationship(
+        "SafetyEvent", back_populates="session", cascade="all, delete-orphan", lazy="selectin",
+        order_by="SafetyEvent.id",
+    )
     outcomes = relationship(
         "DesiredOutcome",
         back_populates="session",
@@ -94,6 +98,27 @@ class DesiredOutcome(Base):
     achieved = Column(String(20))
 
     session = relationship("FeedbackSession", back_populates="outcomes")
+
+
+SAFETY_EVENT_KINDS = ("disclosure", "safety_plan_prompted", "safety_plan_reviewed")
+
+
+class SafetyEvent(Base):
+    """What the safety net raised in a feedback session, with the step it was
+    said at and the person's own words (a disclosure), or that the
+    practitioner was asked to review, and reviewed, the safety plan."""
+
+    __tablename__ = "feedback_safety_event"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    session_id = Column(String(36), ForeignKey("feedback_session.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(30), nullable=False)
+    step = Column(String(40))
+    category = Column(String(30))
+    words = Column(Text)
+    at = Column(DateTime(timezone=True), nullable=False)
+
+    session = relationship("FeedbackSession", back_populates="safety_events")
 
 
 class AuditEntry(Base):

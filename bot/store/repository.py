@@ -19,11 +19,13 @@ from bot.store.models import (
     QUESTION_KEYS,
     RESPONDENTS,
     RISK_RESULTS,
+    SAFETY_EVENT_KINDS,
     AuditEntry,
     DesiredOutcome,
     FeedbackAnswer,
     FeedbackSession,
     QuizAttempt,
+    SafetyEvent,
 )
 
 
@@ -268,11 +270,28 @@ class FeedbackRepository(_Repository):
             draft = _newest_draft(session, case_ref)
             return None if draft is None else {"id": draft.id, **_export_row(draft)}
 
-    def flag_disclosure(self, session_id: str) -> None:
+    def flag_disclosure(self, session_id: str, step: Optional[str] = None, category: Optional[str] = None,
+                        words: Optional[str] = None, at: Optional[datetime] = None) -> None:
+        """Flag the session and keep what was said, with its step. The flag
+        is never cleared: carrying on or completing keeps it."""
         with self._unit_of_work() as session:
             found = self._get(session, session_id)
+            now = at or utcnow()
             found.disclosure_flag = True
-            found.updated_at = utcnow()
+            found.updated_at = now
+            if words is not None or step is not None:
+                found.safety_events.append(SafetyEvent(kind="disclosure", step=step, category=category,
+                                                       words=words, at=now))
+
+    def record_safety_plan(self, session_id: str, kind: str, at: Optional[datetime] = None) -> None:
+        """The practitioner was asked to review the safety plan
+        (safety_plan_prompted), or confirmed they had (safety_plan_reviewed)."""
+        _check(kind, SAFETY_EVENT_KINDS[1:], "safety plan event")
+        with self._unit_of_work() as session:
+            found = self._get(session, session_id)
+            now = at or utcnow()
+            found.safety_events.append(SafetyEvent(kind=kind, at=now))
+            found.updated_at = now
 
     def complete(self, session_id: str, at: Optional[datetime] = None) -> None:
         """Mark completed; completing twice keeps the first completion time."""
@@ -322,7 +341,7 @@ EXPORT_FIELDS = (
     ["case_ref", "respondent", "status", "started_at", "completed_at", "outcomes_asked", "outcomes"]
     + list(QUESTION_KEYS)
     + [f"{key}_comment" for key in QUESTION_KEYS]
-    + ["risk_result", "other_comments", "disclosure_flag"]
+    + ["risk_result", "other_comments", "disclosure_flag", "disclosures", "safety_plan"]
 )
 
 
@@ -347,5 +366,18 @@ def _export_row(found: FeedbackSession) -> dict:
         risk_result=found.risk_result,
         other_comments=found.other_comments,
         disclosure_flag=bool(found.disclosure_flag),
+        disclosures=[
+            {"step": e.step, "category": e.category, "words": e.words, "at": _as_utc(e.at)}
+            for e in found.safety_events if e.kind == "disclosure"
+        ],
+        safety_plan=_safety_plan_state(found.safety_events),
     )
     return row
+
+
+def _safety_plan_state(events) -> Optional[str]:
+    """'reviewed', 'prompted' (asked, not yet confirmed) or None (never asked)."""
+    kinds = {e.kind for e in events}
+    if "safety_plan_reviewed" in kinds:
+        return "reviewed"
+    return "prompted" if "safety_plan_prompted" in kinds else None
