@@ -14,7 +14,9 @@ from bot.outage import PENDING_SLOT
 from bot.feedback import feedback_flow
 from bot.feedback import answers, flow as feedback
 from bot.feedback.questionnaire import questionnaire
-from bot.safety.advice import feedback_message
+from bot.local import local_settings
+from bot.safety import assess
+from bot.safety.advice import advice, feedback_message
 
 
 
@@ -48,6 +50,8 @@ class ValidateFeedbackForm(FormValidationAction):
         return "validate_feedback_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        if tracker.get_slot(feedback.SAFETY_STOP_SLOT):
+            return []  # stopped for a disclosure: nothing more is asked now
         return feedback.required_steps(_slots(tracker))
 
     async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
@@ -74,11 +78,35 @@ class ValidateFeedbackForm(FormValidationAction):
         for step, value in {**pending, **typed}.items():
             if step not in feedback.ALL_STEPS:
                 continue
+            if isinstance(value, str) and step != "case_ref":
+                found = assess(value, "feedback")
+                if found.raised:
+                    return events + await _disclosed_in_answer(dispatcher, slots, tracker.sender_id, step, value, found)
             result = await stored(feedback_flow().validate, step, value, slots, tracker.sender_id)
             _say(dispatcher, result.replies)
             slots.update(result.slots)
             events += _set(result.slots)
         return events
+
+
+async def _disclosed_in_answer(dispatcher, slots, sender_id, step, words, found) -> List[EventType]:
+    """An answer that, read as the adult's own account, discloses harm: the
+    same as a disclosure caught before the form (thanks, advice, flag, the
+    words kept with the step), and the questions stop."""
+    dispatcher.utter_message(text=feedback_message("to_the_person"))
+    dispatcher.utter_message(text=advice(found.categories, local_settings().placeholders()))
+    flagged = await stored(feedback_flow().flag_disclosure, slots, sender_id, step, found.primary, words)
+    _say_flagged(dispatcher, flagged, slots.get("case_ref"))
+    return [SlotSet(step, None), SlotSet(feedback.SAFETY_STOP_SLOT, True), SlotSet("requested_slot", None)]
+
+
+def _say_flagged(dispatcher, flagged: bool, case_ref) -> None:
+    if flagged:
+        dispatcher.utter_message(
+            text=feedback_message("flagged", case_ref=case_ref),
+            buttons=[{"title": feedback_message("carry_on_button"), "payload": f"resume case {case_ref}"}])
+    else:
+        dispatcher.utter_message(text=feedback_message("not_flagged"))
 
 
 def _ask_action(step: str):
@@ -167,6 +195,8 @@ class ActionFeedbackSummary(Action):
         if not tracker.get_slot(feedback.SESSION_SLOT):
             dispatcher.utter_message(text=_message("no_feedback_in_progress"))
             return []
+        if tracker.get_slot(feedback.SAFETY_STOP_SLOT):
+            return [SlotSet(feedback.SAFETY_STOP_SLOT, None)]  # stopped for a disclosure: already said
         _say(dispatcher, [feedback.summary(_slots(tracker))])
         return []
 
@@ -320,13 +350,7 @@ class ActionFeedbackDisclosure(Action):
         category = ((tracker.latest_message.get("safety") or {}).get("categories") or [None])[0]
         words = tracker.latest_message.get("text") or ""
         flagged = await stored(feedback_flow().flag_disclosure, slots, tracker.sender_id, step, category, words)
-        case_ref = slots.get("case_ref")
-        if flagged:
-            dispatcher.utter_message(
-                text=feedback_message("flagged", case_ref=case_ref),
-                buttons=[{"title": feedback_message("carry_on_button"), "payload": f"resume case {case_ref}"}])
-        else:
-            dispatcher.utter_message(text=feedback_message("not_flagged"))
+        _say_flagged(dispatcher, flagged, slots.get("case_ref"))
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 

@@ -61,8 +61,8 @@ def score(positives, near, answers) -> dict:
         "positives": {k: f"{r}/{t}" for k, (t, r) in sorted(by_kind.items())},
         "positives_caught": f"{sum(r for _, r in by_kind.values())}/{sum(t for t, _ in by_kind.values())}",
         "near_misses_calm": f"{calm}/{len(near)}",
-        "feedback_disclosures_caught": f"{sum(check.assess(a['a']).raised for a in disclosed)}/{len(disclosed)}",
-        "feedback_ordinary_calm": f"{sum(not check.assess(a['a']).raised for a in ordinary)}/{len(ordinary)}",
+        "feedback_disclosures_caught": f"{sum(check.assess(a['a'], 'feedback').raised for a in disclosed)}/{len(disclosed)}",
+        "feedback_ordinary_calm": f"{sum(not check.assess(a['a'], 'feedback').raised for a in ordinary)}/{len(ordinary)}",
     }
 
 

@@ -364,7 +364,7 @@ def test_a_database_failure_is_logged_without_the_adults_words(repo, monkeypatch
     c = Conversation()
     for text in HAPPY[:8]:
         c.answer(text)
-    secret = "my nephew Zebedee takes my pension"
+    secret = "my nephew Zebedee drove me to every meeting"
 
     def down(*args, **kwargs):
         raise OperationalError("UPDATE feedback_answer SET comment=?", (secret,), Exception("locked"))
@@ -517,3 +517,19 @@ def test_a_slow_save_does_not_hold_up_other_conversations(repo, database_url):
     assert [e["value"] for e in events if e.get("name") == "respondent"] == ["adult"]
     (row,) = repo.export()
     assert (row["case_ref"], row["respondent"]) == ("ABC-1234", "adult")
+
+
+def test_harm_told_in_an_ordinary_answer_stops_the_questions_flags_and_keeps_the_words(repo):
+    c = Conversation()
+    for text in HAPPY[:11]:
+        c.answer(text)
+    step = c.answer("no, my son still makes me hand over my pension every friday")
+    said = c.texts()
+    assert step == "feels_safe" and "Thank you for telling me" in said and "flagged" in said
+    assert c.slots["feels_safe"] is None and c.slots["requested_slot"] is None  # not taken as "no"
+    (row,) = repo.export()
+    assert row["disclosure_flag"] is True and row["feels_safe"] is None
+    assert row["disclosures"][0]["step"] == "feels_safe"
+    assert row["disclosures"][0]["words"] == "no, my son still makes me hand over my pension every friday"
+    messages, events = c.run(actions.ActionFeedbackSummary())
+    assert messages == [] and events == [{"event": "slot", "timestamp": None, "name": "feedback_safety_stop", "value": None}]

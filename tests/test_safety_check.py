@@ -67,10 +67,11 @@ def test_chat_commands_never_raise_an_alarm():
 
 
 def test_a_disclosure_inside_a_feedback_answer_is_caught_and_an_ordinary_answer_is_not():
-    missed = [(a["step"], a["a"]) for a in sets.answers() if a["disclosure"] and not assess(a["a"]).raised]
+    missed = [(a["step"], a["a"]) for a in sets.answers() if a["disclosure"] and not assess(a["a"], "feedback").raised]
     assert not missed, f"{len(missed)} disclosures missed:\n" + "\n".join(map(str, missed))
     ordinary = [a for a in sets.answers() if not a["disclosure"]]
-    alarms = [(a["step"], a["a"], assess(a["a"]).categories) for a in ordinary if assess(a["a"]).raised]
+    alarms = [(a["step"], a["a"], assess(a["a"], "feedback").categories) for a in ordinary
+              if assess(a["a"], "feedback").raised]
     assert 1 - len(alarms) / len(ordinary) >= 0.98, "\n".join(map(str, alarms))
 
 

@@ -32,13 +32,14 @@ PENDING_SLOT = "pending_comment"
 SIMPLER_SLOT = "feedback_simpler"
 UNSAVED_SLOT = "feedback_unsaved"
 SAFETY_PLAN_SLOT = "safety_plan_reviewed"
+SAFETY_STOP_SLOT = "feedback_safety_stop"  # the questions stopped for a disclosure read in an answer
 
 FIRST_STEPS = ["case_ref", "respondent", "outcomes_asked"]
 OUTCOME_STEPS = ["outcomes_chosen", "outcome_rating"]
 LAST_STEPS = [*QUESTION_KEYS, "risk_result", "other_comments"]
 ALL_STEPS = FIRST_STEPS + OUTCOME_STEPS + LAST_STEPS
 FLOW_SLOTS = ALL_STEPS + [SESSION_SLOT, RATINGS_SLOT, COMMENTS_SLOT, PENDING_SLOT, SIMPLER_SLOT, UNSAVED_SLOT,
-                          SAFETY_PLAN_SLOT]
+                          SAFETY_PLAN_SLOT, SAFETY_STOP_SLOT]
 RATINGS_DONE = "done"
 NOTHING_MORE = ""  # other_comments when the adult had nothing to add
 

@@ -33,9 +33,9 @@ NOT_A_NEGATION_AFTER = {"stop", "stops", "stopped", "stopping", "quit", "ends", 
 ANSWER_WORDS = {"no", "nope", "nah", "not"}  # first word of a reply to a yes/no question
 NEW_CLAUSE = {"my", "his", "her", "their", "our", "he", "she", "i", "they", "we", "it", "you", "the", "mum", "dad"}
 # word lists that say who, when or how, not harm: no signal on their own
-NEUTRAL_LISTS = {"someone_in_particular", "ongoing", "resolved", "now", "connected", "child", "child_risk", "farewell", "contemplate",
+NEUTRAL_LISTS = {"goes_on", "third_person", "someone_in_particular", "ongoing", "resolved", "now", "connected", "child", "child_risk", "farewell", "contemplate",
                  "weapon_use", "means"}
-NEVER_NEGATED = {"someone_in_particular", "child", "connected"}  # "not at all, he's still here" still names him
+NEVER_NEGATED = {"someone_in_particular", "third_person", "child", "connected"}  # "not at all, he's still here" still names him
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
 
 
@@ -118,7 +118,9 @@ class SafetyCheck:
         self.openers = sorted(rules.calm["question_openers"], key=len, reverse=True)
 
     # -- the check ---------------------------------------------------------------
-    def assess(self, text: str) -> Assessment:
+    def assess(self, text: str, context: Optional[str] = None) -> Assessment:
+        """What the text raises. `context="feedback"` adds the rules for an
+        adult's answer in the closing feedback."""
         plain = normalise(text, self.rules.spellings)
         if not plain or _bare(plain) in self.commands:
             return Assessment(calm_reason="command" if plain else None)
@@ -130,6 +132,8 @@ class SafetyCheck:
         resolved = found.has("resolved") and not found.has("ongoing")
         matched: List[Tuple[str, str]] = []
         for rule in self.rules.rules:
+            if rule.context is not None and rule.context != context:
+                continue
             if not all(self._has(found, name) for name in rule.all):
                 continue
             if general is None:
@@ -260,8 +264,8 @@ def safety_check() -> SafetyCheck:
     return SafetyCheck(safety_rules(), build_nlp())
 
 
-def assess(text: str) -> Assessment:
-    return safety_check().assess(text)
+def assess(text: str, context: Optional[str] = None) -> Assessment:
+    return safety_check().assess(text, context)
 
 
 def assess_many(texts: Iterable[str]) -> List[Assessment]:

@@ -28,6 +28,7 @@ LOCAL_PLACEHOLDERS = {
     "local_domestic_abuse_service",
 }
 IMMEDIATE = {"danger", "emergency", "suicide_now"}
+CONTEXTS = ("feedback",)  # where a rule marked `in:` applies
 CALM_LISTS = ("phrases", "commands", "question_openers", "hypothetical", "practitioner_frames", "negations")
 
 
@@ -47,6 +48,7 @@ class Rule:
     all: Tuple[str, ...]
     calm_when_resolved: bool = False
     even_in_questions: bool = False
+    context: Optional[str] = None  # "feedback": only for answers in the closing feedback
 
 
 @dataclass(frozen=True)
@@ -155,12 +157,16 @@ def parse(raw: dict, source: Path = SAFETY_FILE) -> SafetyRules:
         for name in names:
             if name.removesuffix(PROGRESSIVE_SUFFIX) not in terms:
                 raise ContentError(f"{where}: unknown word list {name!r}")
-        rules.append(Rule(body["category"], names, bool(body.get("calm_when_resolved")), bool(body.get("even_in_questions"))))
+        context = body.get("in")
+        if context not in (None, *CONTEXTS):
+            raise ContentError(f"{where}: 'in' must be one of {', '.join(CONTEXTS)}, not {context!r}")
+        rules.append(Rule(body["category"], names, bool(body.get("calm_when_resolved")), bool(body.get("even_in_questions")),
+                          context))
     for needed in ("resolved", "ongoing", "someone_in_particular"):
         if needed not in terms:
             raise ContentError(f"{source}: the word list {needed!r} is needed")
     for cid in categories:
-        if not any(r.category == cid for r in rules):
+        if not any(r.category == cid and r.context is None for r in rules):
             raise ContentError(f"{source}: no rule raises category {cid!r}")
     calm = {}
     calm_regexes = []

@@ -11,7 +11,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 FRESH_FILES = ("fresh.yml", "second_set.yml")
-ANSWER_FILES = ("feedback_answers.yml", "second_set.yml")
+ANSWER_FILES = ("feedback_answers.yml", "second_set.yml", "adult_answers.yml")
 DA_ROUTES = ("0808 2000 247", "domestic abuse helpline", "dash", "marac", "idva")
 ALARM_WORDS = ("999", "disclosure of harm", "new disclosure", "stop the questions", "stopped the questions")
 
