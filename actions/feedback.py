@@ -75,6 +75,13 @@ class ValidateFeedbackForm(FormValidationAction):
             dispatcher.utter_message(text=_message("request_during_feedback"))
             events += [SlotSet(step, None) for step in typed]
             typed = {}
+        asked = tracker.get_slot("requested_slot")
+        if not typed and not pending and _intent(tracker) == "guidance" and asked in feedback.ALL_STEPS:
+            # answered as a guidance question: still the adult's words at this step
+            text = tracker.latest_message.get("text") or ""
+            found = assess(text, "feedback")
+            if found.raised:
+                return events + await _disclosed_in_answer(dispatcher, slots, tracker.sender_id, asked, text, found)
         for step, value in {**pending, **typed}.items():
             if step not in feedback.ALL_STEPS:
                 continue
@@ -95,7 +102,8 @@ async def _disclosed_in_answer(dispatcher, slots, sender_id, step, words, found)
     words kept with the step), and the questions stop."""
     dispatcher.utter_message(text=feedback_message("to_the_person"))
     dispatcher.utter_message(text=advice(found.categories, local_settings().placeholders()))
-    flagged = await stored(feedback_flow().flag_disclosure, slots, sender_id, step, found.primary, words)
+    untaken = {**slots, step: None}  # the words are not an answer to the step
+    flagged = await stored(feedback_flow().flag_disclosure, untaken, sender_id, step, found.primary, words)
     _say_flagged(dispatcher, flagged, slots.get("case_ref"))
     return [SlotSet(step, None), SlotSet(feedback.SAFETY_STOP_SLOT, True), SlotSet("requested_slot", None)]
 

@@ -59,6 +59,7 @@ class Conversation:
     def answer(self, text, intent="inform"):
         step = self.next_step()
         self.slots["requested_slot"] = step
+        self.slots[step] = text  # as Rasa's slot extraction leaves it for the validation
         dispatcher = CollectingDispatcher()
         tracker = self._tracker(text, intent, extra_events=[{"event": "slot", "name": step, "value": text}])
         events = asyncio.run(actions.ValidateFeedbackForm().run(dispatcher, tracker, DOMAIN))
@@ -533,3 +534,18 @@ def test_harm_told_in_an_ordinary_answer_stops_the_questions_flags_and_keeps_the
     assert row["disclosures"][0]["words"] == "no, my son still makes me hand over my pension every friday"
     messages, events = c.run(actions.ActionFeedbackSummary())
     assert messages == [] and events == [{"event": "slot", "timestamp": None, "name": "feedback_safety_stop", "value": None}]
+
+
+def test_harm_in_words_first_answered_as_guidance_is_still_flagged_at_its_step(repo):
+    c = Conversation()
+    for text in HAPPY[:11]:
+        c.answer(text)
+    c.slots["requested_slot"] = "feels_safe"
+    dispatcher = CollectingDispatcher()
+    words = "its not as bad since but he still has a go when hes had a drink"
+    tracker = c._tracker(words, "guidance")  # the slot was not filled: the rule answered a guidance question
+    events = asyncio.run(actions.ValidateFeedbackForm().run(dispatcher, tracker, DOMAIN))
+    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in events
+    (row,) = repo.export()
+    assert row["disclosure_flag"] is True and row["disclosures"][0]["step"] == "feels_safe"
+    assert row["disclosures"][0]["words"] == words
