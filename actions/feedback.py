@@ -101,11 +101,13 @@ async def _disclosed_in_answer(dispatcher, slots, sender_id, step, words, found)
     same as a disclosure caught before the form (thanks, advice, flag, the
     words kept with the step), and the questions stop."""
     dispatcher.utter_message(text=feedback_message("to_the_person"))
-    dispatcher.utter_message(text=advice(found.categories, local_settings().placeholders()))
+    said = advice(found.categories, local_settings().placeholders())
+    dispatcher.utter_message(text=feedback_message("to_the_practitioner", advice=said))
     untaken = {**slots, step: None}  # the words are not an answer to the step
     flagged = await stored(feedback_flow().flag_disclosure, untaken, sender_id, step, found.primary, words)
     _say_flagged(dispatcher, flagged, slots.get("case_ref"))
-    return [SlotSet(step, None), SlotSet(feedback.SAFETY_STOP_SLOT, True), SlotSet("requested_slot", None)]
+    return [SlotSet(step, None), SlotSet(feedback.SAFETY_STOP_SLOT, True), SlotSet(feedback.DISCLOSED_SLOT, True),
+            SlotSet("requested_slot", None)]
 
 
 def _say_flagged(dispatcher, flagged: bool, case_ref) -> None:
@@ -359,7 +361,7 @@ class ActionFeedbackDisclosure(Action):
         words = tracker.latest_message.get("text") or ""
         flagged = await stored(feedback_flow().flag_disclosure, slots, tracker.sender_id, step, category, words)
         _say_flagged(dispatcher, flagged, slots.get("case_ref"))
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(feedback.DISCLOSED_SLOT, True)]
 
 
 class ActionFeedbackHold(Action):

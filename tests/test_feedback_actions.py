@@ -298,13 +298,16 @@ def test_a_disclosure_flags_the_session_and_keeps_the_words_with_their_step(repo
         ("had_chance_to_say", "he hit me again yesterday [removed]")]
 
 
-def test_completing_after_a_disclosure_keeps_the_flag(repo):
+def test_completing_after_a_disclosure_asks_for_the_safety_plan_and_keeps_the_flag(repo):
     c = Conversation()
     for text in HAPPY:
         c.answer(text)
     c.slots["requested_slot"] = None
     c.run(actions.ActionFeedbackDisclosure(), "my son still takes my pension", "disclosure")
-    _complete(c)
+    messages, _ = _complete(c)
+    assert "a disclosure was made during this feedback" in messages[0]["text"]  # not saved before it is acted on
+    c.run(actions.ActionFeedbackSafetyPlan(), "/safety_plan_reviewed", "safety_plan_reviewed")
+    c.run(actions.ActionFeedbackComplete(), "/safety_plan_reviewed", "safety_plan_reviewed")
     (row,) = repo.export()
     assert row["status"] == "completed" and row["disclosure_flag"] is True
     assert row["disclosures"][0]["step"] == "summary"

@@ -108,8 +108,10 @@ def test_a_disclosure_at_the_summary_flags_the_session_and_confirming_keeps_the_
     sender, case_ref = "summary-disclosure", "SD-0001"
     assert "Is this right?" in _to_summary(sender, case_ref)
     said = _text(say(sender, "before you save it, my son took my bank card again last week"))
-    assert "Thank you for telling me" in said and "flagged" in said
-    assert "Saved" in _text(say(sender, "/confirm_feedback"))
+    assert "Thank you for telling me" in said and "Practitioner, what to do now" in said and "flagged" in said
+    asked = _text(say(sender, "/confirm_feedback"))  # not saved until the disclosure is seen to
+    assert "a disclosure was made" in asked and "Saved" not in asked
+    assert "Saved" in _text(say(sender, "/safety_plan_reviewed"))
     row = _row(server, case_ref)
     assert row["status"] == "completed" and row["disclosure_flag"] is True
     assert row["disclosures"][0]["step"] == "summary"
@@ -126,8 +128,10 @@ def test_after_a_disclosure_the_practitioner_can_carry_on_and_the_flag_stays(ser
     carry_on = next(b["payload"] for r in disclosed for b in r.get("buttons") or [] if b["title"] == "Carry on the questions")
     assert "Question 5 of 6" in _text(say(sender, carry_on))  # the question it stopped at, asked again
     for answer in ["partly", "yes", "reduced", "nothing else"]:
-        say(sender, answer)
-    assert "Saved" in _text(say(sender, "/confirm_feedback"))
+        summary = _text(say(sender, answer))
+    assert "Disclosure made during this feedback" in summary
+    assert "Saved" not in _text(say(sender, "/confirm_feedback"))
+    assert "Saved" in _text(say(sender, "/safety_plan_reviewed"))
     row = _row(server, case_ref)
     assert row["disclosure_flag"] is True and row["feels_safe"] == "partly"
     assert row["disclosures"][0]["step"] == "feels_safe"

@@ -63,6 +63,9 @@ def safety_responses_document(rules: SafetyRules) -> dict:
     safety net, composed from the same file)."""
     return {"version": "3.1", "responses": {
         "utter_safety_thanks": [{"text": _escape_braces(rules.feedback["to_the_person"])}],
+        # the advice (a slot the safety net fills), labelled for the worker
+        "utter_safety_practitioner": [{"text": _escape_braces(rules.feedback["to_the_practitioner"]).replace(
+            "{{advice}}", "{safety_advice}")}],
     }}
 
 

@@ -33,13 +33,14 @@ SIMPLER_SLOT = "feedback_simpler"
 UNSAVED_SLOT = "feedback_unsaved"
 SAFETY_PLAN_SLOT = "safety_plan_reviewed"
 SAFETY_STOP_SLOT = "feedback_safety_stop"  # the questions stopped for a disclosure read in an answer
+DISCLOSED_SLOT = "feedback_disclosed"  # a disclosure was made in this feedback (the session is flagged)
 
 FIRST_STEPS = ["case_ref", "respondent", "outcomes_asked"]
 OUTCOME_STEPS = ["outcomes_chosen", "outcome_rating"]
 LAST_STEPS = [*QUESTION_KEYS, "risk_result", "other_comments"]
 ALL_STEPS = FIRST_STEPS + OUTCOME_STEPS + LAST_STEPS
 FLOW_SLOTS = ALL_STEPS + [SESSION_SLOT, RATINGS_SLOT, COMMENTS_SLOT, PENDING_SLOT, SIMPLER_SLOT, UNSAVED_SLOT,
-                          SAFETY_PLAN_SLOT, SAFETY_STOP_SLOT]
+                          SAFETY_PLAN_SLOT, SAFETY_STOP_SLOT, DISCLOSED_SLOT]
 RATINGS_DONE = "done"
 NOTHING_MORE = ""  # other_comments when the adult had nothing to add
 
@@ -331,6 +332,8 @@ def _restored(step: str, value: Any, slots: Dict[str, Any]) -> bool:
 def safety_plan_reason(slots: Dict[str, Any]) -> Optional[str]:
     """Why the practitioner must review the safety plan before saving (the
     name of the safety.yml message), or None when nothing calls for it."""
+    if slots.get(DISCLOSED_SLOT):
+        return "safety_plan_reason_disclosure"
     unsafe = slots.get("feels_safe") == "no"
     remains = slots.get("risk_result") == "remains"
     if unsafe and remains:
@@ -386,6 +389,7 @@ def slots_from_stored(row: dict) -> Dict[str, Any]:
         ratings = [o["achieved"] for o in outcomes if o["achieved"]]
         slots[RATINGS_SLOT] = ratings
         slots["outcome_rating"] = RATINGS_DONE if len(ratings) == len(outcomes) else None
+    slots[DISCLOSED_SLOT] = True if row.get("disclosure_flag") else None
     comments = {}
     for key in QUESTION_KEYS:
         slots[key] = row.get(key)
@@ -417,6 +421,9 @@ def summary(slots: Dict[str, Any]) -> Reply:
     lines.append(f"Risk: {q.risk_results[risk].title if risk else '-'}")
     other = slots.get("other_comments")
     lines.append(f"Anything else: {other if other else 'nothing'}")
+    if slots.get(DISCLOSED_SLOT):
+        from bot.safety.advice import feedback_message
+        lines.append(feedback_message("summary_disclosure"))
     lines.append('Is this right? Confirm to save it, or change an answer (for example "change question 3 to no").')
     return Reply("\n".join(lines), [
         {"title": "Confirm and save", "payload": "/confirm_feedback"},

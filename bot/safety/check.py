@@ -134,7 +134,7 @@ class SafetyCheck:
         for rule in self.rules.rules:
             if rule.context is not None and rule.context != context:
                 continue
-            if not all(self._has(found, name) for name in rule.all):
+            if not all(found.has(name) for name in rule.all):
                 continue
             if general is None:
                 general = self._general_question(doc, plain, found)
@@ -157,15 +157,11 @@ class SafetyCheck:
             fired = [c for c in fired if c != "suicide"] + ["suicide_now"]
         covered = {c for cid in fired for c in self.rules.categories[cid].covers}
         categories = tuple(sorted((c for c in fired if c not in covered), key=self.order.__getitem__))
-        signals = tuple(sorted(n for n in found.spans if found.spans[n] and n.removesuffix(PROGRESSIVE_SUFFIX) not in NEUTRAL_LISTS))
+        signals = tuple(sorted(n for n in found.spans
+                               if found.spans[n] and n.removesuffix(PROGRESSIVE_SUFFIX) not in NEUTRAL_LISTS))
         if held is None and not categories and found.has("resolved") and not found.has("ongoing"):
             held = "resolved"
         return Assessment(categories, None if categories else held, tuple(matched), signals)
-
-    def _has(self, found: _Found, name: str) -> bool:
-        if name.endswith(PROGRESSIVE_SUFFIX):
-            return found.has(name)
-        return found.has(name)
 
     def _find(self, doc: Doc, plain: str) -> _Found:
         masked = [False] * len(doc)
@@ -246,7 +242,8 @@ class SafetyCheck:
 
 
 def _bare(text: str) -> str:
-    return re.sub(r"[^\w\s']", " ", text.lower()).split().__str__()
+    """The words of a message without punctuation: how commands are compared."""
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def build_nlp() -> Language:

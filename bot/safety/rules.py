@@ -177,7 +177,7 @@ def parse(raw: dict, source: Path = SAFETY_FILE) -> SafetyRules:
         calm[key] = tuple(sorted({p for t in entries for p in t.phrases}))
         calm_regexes += [t.regex for t in entries if t.regex]
     feedback = {k: " ".join(str(v).split()) for k, v in (raw["feedback"] or {}).items()}
-    for key in ("to_the_person", "flagged", "not_flagged", "carry_on_button", "safety_plan",
+    for key in ("to_the_person", "to_the_practitioner", "summary_disclosure", "safety_plan_reason_disclosure", "flagged", "not_flagged", "carry_on_button", "safety_plan",
                 "safety_plan_reason_unsafe", "safety_plan_reason_risk", "safety_plan_reason_both",
                 "safety_plan_button", "safety_plan_recorded"):
         if key not in feedback:
