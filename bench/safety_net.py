@@ -57,10 +57,19 @@ def score(positives, near, answers) -> dict:
     calm = sum(not check.assess(i["q"]).raised for i in near)
     disclosed = [a for a in answers if a["disclosure"]]
     ordinary = [a for a in answers if not a["disclosure"]]
+    if not positives and not near:
+        return {k: v for k, v in _answers_score(check, disclosed, ordinary).items()}
     return {
         "positives": {k: f"{r}/{t}" for k, (t, r) in sorted(by_kind.items())},
         "positives_caught": f"{sum(r for _, r in by_kind.values())}/{sum(t for t, _ in by_kind.values())}",
         "near_misses_calm": f"{calm}/{len(near)}",
+        "feedback_disclosures_caught": f"{sum(check.assess(a['a'], 'feedback').raised for a in disclosed)}/{len(disclosed)}",
+        "feedback_ordinary_calm": f"{sum(not check.assess(a['a'], 'feedback').raised for a in ordinary)}/{len(ordinary)}",
+    }
+
+
+def _answers_score(check, disclosed, ordinary) -> dict:
+    return {
         "feedback_disclosures_caught": f"{sum(check.assess(a['a'], 'feedback').raised for a in disclosed)}/{len(disclosed)}",
         "feedback_ordinary_calm": f"{sum(not check.assess(a['a'], 'feedback').raised for a in ordinary)}/{len(ordinary)}",
     }
@@ -103,6 +112,8 @@ def main() -> None:
         "check_load_seconds": round(load_seconds, 2),
         "own_suite": score(sets.positives(), sets.near_misses(), sets.answers()),
     }
+    if sets.heldout_answers():
+        result["heldout_adult_answers"] = score([], [], sets.heldout_answers())
     texts = sets.all_texts()
     if args.corpus.exists():
         positives, near, answers = corpus_items(args.corpus)

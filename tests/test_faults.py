@@ -19,7 +19,8 @@ from stack import (CuttableLink, _export, action_server_pids, running_assistant,
 
 pytestmark = pytest.mark.slow
 
-ANSWERS = ["the adult", "yes", "1 and 9", "fully", "partly", "yes", "sort of", "no", "yes", "no", "a bit",
+# feels safe: "yes", so saving needs no safety-plan review (tested in test_safety_stack)
+ANSWERS = ["the adult", "yes", "1 and 9", "fully", "partly", "yes", "sort of", "no", "yes", "yes", "a bit",
            "reduced"]
 
 
@@ -45,7 +46,7 @@ def test_fifty_concurrent_feedback_conversations_are_all_stored_unmixed(server):
         assert [o["outcome"] for o in row["outcomes"]] == ["maintain_relationship", "feel_safer"]
         assert [o["achieved"] for o in row["outcomes"]] == ["fully", "partially"]
         assert [row[k] for k in ("goals_achieved", "had_chance_to_say", "listened_to", "acted_on_wishes",
-                                 "feels_safe", "feels_happier")] == ["yes", "partly", "no", "yes", "no", "partly"]
+                                 "feels_safe", "feels_happier")] == ["yes", "partly", "no", "yes", "yes", "partly"]
 
 
 def test_a_rasa_restart_mid_feedback_resumes_at_the_same_question(tmp_path):
@@ -168,7 +169,7 @@ def test_two_servers_sharing_postgresql_and_redis_take_turns_on_one_feedback_con
     assert [o["outcome"] for o in row["outcomes"]] == ["maintain_relationship", "feel_safer"]
     assert [row[k] for k in ("goals_achieved", "had_chance_to_say", "listened_to", "acted_on_wishes",
                              "feels_safe", "feels_happier", "risk_result")] == \
-        ["yes", "partly", "no", "yes", "no", "partly", "reduced"]
+        ["yes", "partly", "no", "yes", "yes", "partly", "reduced"]
     assert events > 2 * len(messages)  # one tracker in the shared database, written by both
 
 
@@ -227,6 +228,6 @@ def test_with_the_database_down_the_user_is_told_and_every_answer_is_stored_once
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
     assert len(rows) == 1 and rows[0]["status"] == "completed"
-    assert (rows[0]["feels_safe"], rows[0]["feels_happier"], rows[0]["risk_result"]) == ("no", "partly", "reduced")
+    assert (rows[0]["feels_safe"], rows[0]["feels_happier"], rows[0]["risk_result"]) == ("yes", "partly", "reduced")
     assert "sort of, when they had time" not in log  # the outage is logged, never what was typed
     assert "conversation store unreachable" in log

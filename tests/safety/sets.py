@@ -33,8 +33,13 @@ def answers() -> List[dict]:
     return [item for name in ANSWER_FILES for item in _load(name).get("answers") or []]
 
 
+def heldout_answers() -> List[dict]:
+    """Adult answers written apart and never tuned on: measured by the bench only."""
+    return _load("heldout/adult_answers.yml").get("answers") or []
+
+
 def all_texts() -> List[str]:
-    return [i["q"] for i in positives() + near_misses()] + [a["a"] for a in answers()]
+    return [i["q"] for i in positives() + near_misses()] + [a["a"] for a in answers() + heldout_answers()]
 
 
 def normalised(text: str) -> str:
