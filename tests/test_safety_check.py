@@ -80,8 +80,8 @@ def test_a_disclosure_inside_a_feedback_answer_is_caught_and_an_ordinary_answer_
     ("SHE'S NOT BREATHING", "emergency"),
     ("he’s got a knife and he’s threatening her", "danger"),  # curly apostrophes
     ("she says she wants to end it all tonight and has tablets", "suicide_now"),
-    ("he keeps telling me everyone would be better off without him", "suicide"),
-    ("there's a 6 year old left on his own in the flat all day", "child"),
+    ("he keeps telling me the family would manage fine without him around", "suicide"),
+    ("there's a 6 year old left by himself in that house from breakfast till tea", "child"),
     ("her husband takes her bank card and won't let her see her sister", "domestic_abuse"),
 ])
 def test_typical_ways_of_typing_are_caught(text, expected):
